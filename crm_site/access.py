@@ -1,0 +1,224 @@
+"""Who may do what: the one place every app asks.
+
+Two questions, both deny-by-default:
+
+* "May this user use this page?" Pages belong to an *area* (customers, sales, service, ...).
+  ``AREA_ROLES`` lists the roles allowed into each area; a view declares its area with
+  ``@area_required`` (or ``AreaRequiredMixin``). A view that declares no area is refused, and a
+  test walks every URL to make sure each one declares an area or is deliberately public.
+* "Which rows of this model may this user see / change?" Rows belong to a *family* (the app that
+  owns them). ``RECORD_SCOPES`` gives each role a scope per family and action: all rows, the
+  rows of their team(s), their own rows, or none. ``scope_queryset`` turns that into a filter,
+  and ``get_for_user_or_404`` fetches one row the same way for every view.
+"""
+
+from collections.abc import Callable
+from enum import IntEnum, StrEnum
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+
+class Role(StrEnum):
+    """Roles are Django groups with these names (created by a migration)."""
+
+    ADMIN = "Admin"
+    MANAGER = "Manager"
+    SALES_REP = "Sales rep"
+    MARKETING = "Marketing"
+    SERVICE_AGENT = "Service agent"
+    CONTRACTOR = "Contractor"
+
+
+STAFF_ROLES = frozenset(Role) - {Role.CONTRACTOR}
+
+
+class Scope(IntEnum):
+    """How many rows a role reaches; a user with several roles gets the widest."""
+
+    NONE = 0
+    OWN = 1
+    TEAM = 2
+    ALL = 3
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+
+
+# Which roles may use each area's pages. Superusers may use every area.
+AREA_ROLES: dict[str, frozenset[Role]] = {
+    "home": STAFF_ROLES,
+    "notifications": STAFF_ROLES,
+    "account": frozenset(Role),  # password change: contractors need it too
+    "customers": STAFF_ROLES,
+    "sales": frozenset({Role.ADMIN, Role.MANAGER, Role.SALES_REP}),
+    "service": frozenset({Role.ADMIN, Role.MANAGER, Role.SERVICE_AGENT}),
+    "marketing": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
+    "analytics": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
+    "portal": frozenset({Role.CONTRACTOR}),
+}
+
+_A, _T, _O = Scope.ALL, Scope.TEAM, Scope.OWN
+# family -> action -> role -> scope. A role missing from a row has Scope.NONE.
+RECORD_SCOPES: dict[str, dict[Action, dict[Role, Scope]]] = {
+    "customers": {
+        Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _A, Role.SALES_REP: _T, Role.MARKETING: _A, Role.SERVICE_AGENT: _A},
+        Action.CHANGE: {Role.ADMIN: _A, Role.MANAGER: _T, Role.SALES_REP: _O},
+    },
+    "sales": {
+        Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _T, Role.SALES_REP: _O},
+        Action.CHANGE: {Role.ADMIN: _A, Role.MANAGER: _T, Role.SALES_REP: _O},
+    },
+    "service": {
+        Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _T, Role.SERVICE_AGENT: _T},
+        Action.CHANGE: {Role.ADMIN: _A, Role.MANAGER: _T, Role.SERVICE_AGENT: _O},
+    },
+    "marketing": {
+        Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _A, Role.MARKETING: _A},
+        Action.CHANGE: {Role.ADMIN: _A, Role.MANAGER: _A, Role.MARKETING: _A},
+    },
+}
+
+
+def user_roles(user) -> frozenset[Role]:
+    """The user's roles, read once per user object (one query)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_crm_roles", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = frozenset({Role.ADMIN})
+        else:
+            names = set(user.groups.values_list("name", flat=True))
+            cached = frozenset(role for role in Role if role.value in names)
+        user._crm_roles = cached
+    return cached
+
+
+def has_role(user, *roles: Role) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def team_ids(user) -> frozenset[int]:
+    """The teams whose rows count as the user's team: the one they belong to and those they lead."""
+    cached = getattr(user, "_crm_team_ids", None)
+    if cached is None:
+        led = set(user.led_teams.values_list("id", flat=True)) if user.is_authenticated else set()
+        cached = frozenset(led | ({user.team_id} if getattr(user, "team_id", None) else set()))
+        user._crm_team_ids = cached
+    return cached
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def can_use_area(user, area: str) -> bool:
+    if area not in AREA_ROLES:
+        raise KeyError(f"Unknown access area {area!r}; add it to crm_site.access.AREA_ROLES.")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or bool(user_roles(user) & AREA_ROLES[area])
+
+
+def area_required(area: str) -> Callable:
+    """Decorate a view so that only the roles of ``area`` may use it (403 for the others)."""
+    if area not in AREA_ROLES:
+        raise KeyError(f"Unknown access area {area!r}.")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not can_use_area(request.user, area):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.access_area = area
+        return wrapped
+
+    return decorator
+
+
+class AreaRequiredMixin:
+    """Class-based twin of ``area_required``; set ``access_area`` on the view class."""
+
+    access_area: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.access_area or not can_use_area(request.user, self.access_area):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- rows --------------------------------------------------------------------------------------
+
+
+def record_scope(user, family: str, action: Action = Action.VIEW) -> Scope:
+    if family not in RECORD_SCOPES:
+        raise KeyError(f"Unknown record family {family!r}; add it to crm_site.access.RECORD_SCOPES.")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope.NONE
+    if user.is_superuser:
+        return Scope.ALL
+    table = RECORD_SCOPES[family][Action(action)]
+    return max((table.get(role, Scope.NONE) for role in user_roles(user)), default=Scope.NONE)
+
+
+def scope_queryset(
+    queryset: QuerySet,
+    user,
+    family: str,
+    action: Action = Action.VIEW,
+    *,
+    owner_field: str | None = "owner",
+    team_field: str | None = "team",
+) -> QuerySet:
+    """Narrow ``queryset`` to the rows ``user`` may see (or change).
+
+    ``owner_field`` names the user who owns a row and ``team_field`` the team the row is filed
+    under; either may be None for models without one. Own scope reaches rows the user owns;
+    team scope also reaches rows filed under one of the user's teams or owned by a member.
+    """
+    scope = record_scope(user, family, action)
+    if scope == Scope.ALL:
+        return queryset
+    if scope == Scope.NONE:
+        return queryset.none()
+    condition = Q(pk__in=[])  # matches nothing; widened below
+    if owner_field:
+        condition |= Q(**{owner_field: user.pk})
+    teams = team_ids(user) if scope == Scope.TEAM else frozenset()
+    if teams and owner_field:
+        condition |= Q(**{f"{owner_field}__team__in": teams})
+    if teams and team_field:
+        condition |= Q(**{f"{team_field}__in": teams})
+    return queryset.filter(condition)
+
+
+def get_for_user_or_404(
+    queryset: QuerySet,
+    user,
+    family: str,
+    action: Action = Action.VIEW,
+    *,
+    owner_field: str | None = "owner",
+    team_field: str | None = "team",
+    **lookup,
+):
+    """Fetch one row the user may reach: 404 when they cannot see it, 403 when they can see it
+    but ``action`` is "change" and they may not change it."""
+    visible = scope_queryset(queryset, user, family, Action.VIEW, owner_field=owner_field, team_field=team_field)
+    try:
+        obj = visible.get(**lookup)
+    except visible.model.DoesNotExist:
+        raise Http404 from None
+    if Action(action) == Action.CHANGE:
+        changeable = scope_queryset(
+            queryset, user, family, Action.CHANGE, owner_field=owner_field, team_field=team_field
+        )
+        if not changeable.filter(pk=obj.pk).exists():
+            raise PermissionDenied
+    return obj

@@ -1,0 +1,207 @@
+"""Writes of the messaging gateway: enqueue a message, dispatch due messages, suppress an address.
+
+Delivery is at most once per idempotency key: a row is claimed with a conditional UPDATE whose
+row count decides which worker sends it, and a claimed row is only sent by its claimant.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm_site.messaging.phone import normalize_phone
+from crm_site.messaging.sms import Sms, SmsError, get_sms_backend
+from crm_site.models import Channel, OutboxMessage, Purpose, Suppression
+
+logger = logging.getLogger(__name__)
+
+# A row left in "sending" this long was claimed by a worker that died mid-send. It goes back to
+# the queue; providers that de-duplicate on our reference (Kavenegar's localid) drop a repeat.
+STALE_CLAIM_AFTER = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def normalize_address(*, channel: str, address: str) -> str:
+    """The canonical form of a recipient: E.164 for SMS, lower-cased for email."""
+    if channel == Channel.SMS:
+        return normalize_phone(address)
+    if channel == Channel.EMAIL:
+        cleaned = (address or "").strip().lower()
+        validate_email(cleaned)
+        return cleaned
+    raise ValidationError(_("Unknown channel %(channel)s.") % {"channel": channel})
+
+
+def is_suppressed(*, channel: str, address: str) -> bool:
+    return Suppression.objects.filter(channel=channel, address=address).exists()
+
+
+def suppression_add(*, channel: str, address: str, reason: str = "") -> Suppression:
+    """Stop marketing to ``address`` (an opt-out). Idempotent."""
+    normalized = normalize_address(channel=channel, address=address)
+    suppression, _created = Suppression.objects.get_or_create(
+        channel=channel, address=normalized, defaults={"reason": reason[:200]}
+    )
+    # Marketing messages still waiting in the outbox must not go out either.
+    OutboxMessage.objects.filter(
+        channel=channel, recipient=normalized, purpose=Purpose.MARKETING, status=OutboxMessage.Status.QUEUED
+    ).update(status=OutboxMessage.Status.SUPPRESSED)
+    return suppression
+
+
+def outbox_retry_failed(*, ids: list[int]) -> int:
+    """Give failed messages a fresh set of attempts (after the cause was fixed)."""
+    count = OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.FAILED).update(
+        status=OutboxMessage.Status.QUEUED, next_attempt_at=timezone.now(), attempts=0
+    )
+    if count:
+        transaction.on_commit(_wake_dispatcher)
+    return count
+
+
+def message_enqueue(
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    idempotency_key: str,
+    subject: str = "",
+    purpose: str = Purpose.TRANSACTIONAL,
+    concerning: models.Model | None = None,
+) -> OutboxMessage:
+    """Put a message in the outbox, once per ``idempotency_key``, and wake the dispatcher
+    after the transaction commits. Asking again with the same key returns the first row."""
+    existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    address = normalize_address(channel=channel, address=recipient)
+    suppressed = purpose == Purpose.MARKETING and is_suppressed(channel=channel, address=address)
+    message = OutboxMessage(
+        channel=channel,
+        purpose=purpose,
+        recipient=address,
+        subject=subject,
+        body=body,
+        idempotency_key=idempotency_key,
+        status=OutboxMessage.Status.SUPPRESSED if suppressed else OutboxMessage.Status.QUEUED,
+        next_attempt_at=timezone.now(),
+    )
+    if concerning is not None:
+        message.content_type = ContentType.objects.get_for_model(concerning)
+        message.object_id = str(concerning.pk)
+    message.full_clean(exclude=["idempotency_key"])
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # Another request enqueued the same key between our check and our insert.
+        return OutboxMessage.objects.get(idempotency_key=idempotency_key)
+    if not suppressed:
+        transaction.on_commit(_wake_dispatcher)
+    return message
+
+
+def _wake_dispatcher() -> None:
+    # A broker that is down must not break the request: the row waits in the outbox and the
+    # periodic dispatch picks it up.
+    from crm_site.tasks import dispatch_outbox
+
+    try:
+        dispatch_outbox.delay()
+    except Exception:
+        logger.warning("Could not reach the broker; the outbox will be dispatched by the periodic job.", exc_info=True)
+
+
+@dataclass
+class DispatchResult:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    suppressed: int = 0
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=1) * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def outbox_dispatch(*, limit: int | None = None) -> DispatchResult:
+    """Send up to ``limit`` due messages. Safe to run in several workers at once."""
+    now = timezone.now()
+    limit = limit or settings.OUTBOX_BATCH_SIZE
+    OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM_AFTER).update(
+        status=OutboxMessage.Status.QUEUED
+    )
+    due_ids = list(
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    result = DispatchResult()
+    sms_backend = None
+    email_connection = None
+    for message_id in due_ids:
+        won = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.QUEUED).update(
+            status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if not won:
+            continue  # another worker claimed it first
+        result.claimed += 1
+        message = OutboxMessage.objects.get(pk=message_id)
+        if message.purpose == Purpose.MARKETING and is_suppressed(channel=message.channel, address=message.recipient):
+            _finish(message, status=OutboxMessage.Status.SUPPRESSED)
+            result.suppressed += 1
+            continue
+        try:
+            if message.channel == Channel.SMS:
+                sms_backend = sms_backend or get_sms_backend()
+                provider_id = sms_backend.send(Sms(to=message.recipient, body=message.body, reference=str(message.pk)))
+            else:
+                email_connection = email_connection or get_connection()
+                EmailMessage(
+                    subject=message.subject, body=message.body, to=[message.recipient], connection=email_connection
+                ).send()
+                provider_id = ""
+        except SmsError as error:
+            outcome = _record_failure(message, str(error), retryable=error.retryable)
+        except Exception as error:  # SMTP errors, unexpected provider behaviour: try again later
+            logger.exception("Sending outbox message %s failed", message.pk)
+            outcome = _record_failure(message, f"{type(error).__name__}: {error}", retryable=True)
+        else:
+            _finish(message, status=OutboxMessage.Status.SENT, provider_id=provider_id)
+            result.sent += 1
+            continue
+        if outcome == OutboxMessage.Status.FAILED:
+            result.failed += 1
+        else:
+            result.retried += 1
+    return result
+
+
+def _finish(message: OutboxMessage, *, status: str, provider_id: str = "") -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=status, provider_id=provider_id[:100], sent_at=timezone.now(), error=""
+    )
+
+
+def _record_failure(message: OutboxMessage, error: str, *, retryable: bool) -> str:
+    if retryable and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
+        status = OutboxMessage.Status.QUEUED
+        next_attempt_at = timezone.now() + _backoff(message.attempts)
+    else:
+        status = OutboxMessage.Status.FAILED
+        next_attempt_at = message.next_attempt_at
+        logger.error("Outbox message %s failed for good after %s attempts: %s", message.pk, message.attempts, error)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=status, error=error[:2000], next_attempt_at=next_attempt_at
+    )
+    return status

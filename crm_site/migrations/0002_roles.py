@@ -1,0 +1,20 @@
+"""Create the role groups (see crm_site.access.Role)."""
+
+from django.db import migrations
+
+ROLES = ["Admin", "Manager", "Sales rep", "Marketing", "Service agent", "Contractor"]
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("crm_site", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+    operations = [migrations.RunPython(create_roles, remove_roles)]

@@ -1,0 +1,173 @@
+"""Plumbing every app uses: users and teams, the messaging outbox, notifications, heartbeats."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Team(models.Model):
+    """A group of staff led by a manager; record scoping "team" means the members of a team."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff (or an outside contractor). Roles are Django groups; see access.py."""
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, help_text=_("In E.164 form."))
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Heartbeat(models.Model):
+    """The last time each kind of background process proved it is alive (one row per source)."""
+
+    source = models.CharField(max_length=50, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+
+
+class Purpose(models.TextChoices):
+    # Transactional messages (acknowledgements, reminders) go out regardless of the suppression
+    # list; marketing messages never reach a suppressed address.
+    TRANSACTIONAL = "transactional", _("Transactional")
+    MARKETING = "marketing", _("Marketing")
+
+
+class OutboxMessage(models.Model):
+    """One message to one recipient. A row exists before anything is sent, so nothing is lost
+    when the broker or the provider is down, and its unique idempotency key guarantees that
+    asking twice for the same message never produces a second one."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SUPPRESSED = "suppressed", _("Suppressed")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.TRANSACTIONAL)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    provider_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The record the message concerns (an order, a ticket, a campaign delivery...).
+    content_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    concerning = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The dispatcher's claim query: queued rows whose next attempt is due.
+            models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="outbox_due_idx"),
+            # Timelines and campaign reports: the messages about one record.
+            models.Index(fields=["content_type", "object_id"], name="outbox_concerning_idx"),
+            models.Index(fields=["recipient", "-created_at"], name="outbox_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient} ({self.get_status_display()})"
+
+
+class Suppression(models.Model):
+    """An address (E.164 phone or lower-cased email) that asked not to receive marketing."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppression list")
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="suppression_unique_address")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Notification(models.Model):
+    """An in-app message to a member of staff: assignments, reminders, escalations."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Makes repeated notifications about the same event collapse into one (e.g. "SLA breach on
+    # ticket 42" sent by a job that ran twice).
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # The list page and the bell: a user's notifications, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            # The unread count shown on every page.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from marketing import views
+
+app_name = "marketing"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+]
