@@ -38,9 +38,10 @@ def worker_queue():
     # test process) takes the test's tasks.
     queue = f"test-{uuid.uuid4().hex[:12]}"
     env = {**os.environ, "DATABASE_URL": database_url(), "SMS_BACKEND": "console", "DEBUG": "true"}
+    command = [sys.executable, "-m", "celery", "-A", "crm_site", "worker", "-Q", queue, "--pool", "solo"]
+    command += ["--without-gossip", "--without-mingle", "--loglevel", "WARNING", "--hostname", f"{queue}@%h"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm_site", "worker", "-Q", queue, "--pool", "solo"]
-        + ["--without-gossip", "--without-mingle", "--loglevel", "WARNING", "--hostname", f"{queue}@%h"],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
