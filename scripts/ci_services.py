@@ -33,7 +33,13 @@ def main() -> int:
         if action and action[0] == "--create":
             cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(action[1])))
         elif action and action[0] == "--drop":
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(action[1])))
+            # The throwaway database and any test databases pytest left behind for it.
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s",
+                [action[1], f"test_{action[1]}%"],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     connection.close()
     return 0
 

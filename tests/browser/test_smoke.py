@@ -30,10 +30,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # around it are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser_page(manager_with_password):
+    # Playwright's sync API runs an event loop in this thread, so test data is made before it
+    # starts (an ORM call inside that loop would open a connection nobody closes).
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -43,11 +42,15 @@ def browser_page(monkeypatch):
         browser.close()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_log_in_and_open_the_home_page_in_english_and_persian(browser_page, live_server, tmp_path):
+@pytest.fixture
+def manager_with_password(transactional_db):
     from crm_site.access import Role
 
-    UserFactory(username="manager", first_name="Mina", role=Role.MANAGER, password="a-Good-passw0rd")
+    return UserFactory(username="manager", first_name="Mina", role=Role.MANAGER, password="a-Good-passw0rd")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_log_in_and_open_the_home_page_in_english_and_persian(live_server, browser_page, tmp_path):
     page = browser_page
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url
