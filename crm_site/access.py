@@ -55,6 +55,8 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
     "notifications": STAFF_ROLES,
     "account": frozenset(Role),  # password change: contractors need it too
     "customers": STAFF_ROLES,
+    # Shared classification (groups, tags, sources) and bulk tools that touch many customers.
+    "customer_setup": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
     "sales": frozenset({Role.ADMIN, Role.MANAGER, Role.SALES_REP}),
     "service": frozenset({Role.ADMIN, Role.MANAGER, Role.SERVICE_AGENT}),
     "marketing": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
@@ -65,8 +67,10 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
 _A, _T, _O = Scope.ALL, Scope.TEAM, Scope.OWN
 # family -> action -> role -> scope. A role missing from a row has Scope.NONE.
 RECORD_SCOPES: dict[str, dict[Action, dict[Role, Scope]]] = {
+    # Reps work their own customers and managers their team's. Marketing segments and service
+    # agents answer callers across the whole base, so they see every customer but change none.
     "customers": {
-        Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _A, Role.SALES_REP: _T, Role.MARKETING: _A, Role.SERVICE_AGENT: _A},
+        Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _T, Role.SALES_REP: _O, Role.MARKETING: _A, Role.SERVICE_AGENT: _A},
         Action.CHANGE: {Role.ADMIN: _A, Role.MANAGER: _T, Role.SALES_REP: _O},
     },
     "sales": {
@@ -81,6 +85,13 @@ RECORD_SCOPES: dict[str, dict[Action, dict[Role, Scope]]] = {
         Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _A, Role.MARKETING: _A},
         Action.CHANGE: {Role.ADMIN: _A, Role.MANAGER: _A, Role.MARKETING: _A},
     },
+}
+
+
+# A model permission that lifts a user's scope on a family to all rows (e.g. a manager trusted
+# with every customer, or a rep covering for a colleague), granted per user or group in the admin.
+ALL_ROWS_PERMISSION: dict[str, str] = {
+    "customers": "customers.access_all_customers",
 }
 
 
@@ -164,7 +175,11 @@ def record_scope(user, family: str, action: Action = Action.VIEW) -> Scope:
     if user.is_superuser:
         return Scope.ALL
     table = RECORD_SCOPES[family][Action(action)]
-    return max((table.get(role, Scope.NONE) for role in user_roles(user)), default=Scope.NONE)
+    scope = max((table.get(role, Scope.NONE) for role in user_roles(user)), default=Scope.NONE)
+    permission = ALL_ROWS_PERMISSION.get(family)
+    if scope != Scope.ALL and permission and user.has_perm(permission):
+        return Scope.ALL
+    return scope
 
 
 def scope_queryset(

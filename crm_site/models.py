@@ -171,3 +171,49 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class DataJob(models.Model):
+    """A tracked import or export: its input and output files, progress and outcome.
+
+    Apps define what a ``kind`` does (e.g. "customers.import"); the job row lets a page show
+    progress while a Celery task works, and keeps the download link of an export.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")  # e.g. an import waiting for its column mapping
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        READY = "ready", _("Ready for review")  # an import validated and waiting for confirmation
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    input_file = models.FileField(_("input file"), upload_to="jobs/in/%Y/%m/", blank=True)
+    input_name = models.CharField(_("file name"), max_length=255, blank=True)
+    output_file = models.FileField(_("output file"), upload_to="jobs/out/%Y/%m/", blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import or export")
+        verbose_name_plural = _("imports and exports")
+        # A user's recent jobs of a kind (the import and export pages).
+        indexes = [models.Index(fields=["user", "kind", "-created_at"], name="datajob_user_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.progress_done / self.progress_total))

@@ -1,9 +1,15 @@
 """Writes of the plumbing: staff notifications and worker heartbeats."""
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from crm_site.models import Heartbeat, Notification, User
+from crm_site.models import DataJob, Heartbeat, Notification, User
+
+# An import or export still queued or running this long after it was created lost its worker.
+STALE_JOB_AFTER = timedelta(hours=2)
 
 
 def notification_create(
@@ -38,3 +44,14 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
 def heartbeat_record(*, source: str = "worker") -> Heartbeat:
     heartbeat, _created = Heartbeat.objects.update_or_create(source=source, defaults={"beat_at": timezone.now()})
     return heartbeat
+
+
+def datajobs_fail_stale() -> int:
+    """Mark imports and exports whose worker died as failed, so their pages stop waiting."""
+    return DataJob.objects.filter(
+        status__in=[DataJob.Status.QUEUED, DataJob.Status.RUNNING], created_at__lt=timezone.now() - STALE_JOB_AFTER
+    ).update(
+        status=DataJob.Status.FAILED,
+        error=_("The job was interrupted (its worker stopped). Please start it again."),
+        finished_at=timezone.now(),
+    )

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from crm_site.messaging.services import outbox_dispatch
-from crm_site.services import heartbeat_record
+from crm_site.services import datajobs_fail_stale, heartbeat_record
 
 
 @shared_task(ignore_result=True)
@@ -20,3 +20,9 @@ def dispatch_outbox() -> dict:
     if result.claimed >= settings.OUTBOX_BATCH_SIZE:
         dispatch_outbox.delay()
     return result.__dict__
+
+
+@shared_task(ignore_result=True)
+def sweep_stale_jobs() -> int:
+    """Hourly: fail imports and exports left running by a worker that died."""
+    return datajobs_fail_stale()

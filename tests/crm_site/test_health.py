@@ -74,3 +74,18 @@ def test_the_beat_schedules_exist():
     assert tasks["crm: dispatch outbox"] == "crm_site.tasks.dispatch_outbox"
     heartbeat_task = PeriodicTask.objects.get(name="crm: worker heartbeat")
     assert (heartbeat_task.interval.every, heartbeat_task.interval.period) == (1, "minutes")
+
+
+def test_stale_imports_and_exports_are_failed_by_the_sweep(rep):
+    from crm_site.models import DataJob
+    from crm_site.tasks import sweep_stale_jobs
+
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(hours=3), tick=False):
+        stuck = DataJob.objects.create(kind="customers.export", user=rep, status=DataJob.Status.RUNNING)
+    fresh = DataJob.objects.create(kind="customers.export", user=rep, status=DataJob.Status.RUNNING)
+    sweep_stale_jobs.delay()
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.status == DataJob.Status.FAILED and "interrupted" in stuck.error
+    assert fresh.status == DataJob.Status.RUNNING
