@@ -4,7 +4,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.models import Team, User
@@ -35,12 +35,16 @@ def search_condition(query: str) -> Q:
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=Customer.Status.choices, widget=forms.CheckboxSelectMultiple)
+    # distinct=False: a plain column, no join that could repeat rows (DISTINCT over every column
+    # of a large table is expensive).
+    status = django_filters.MultipleChoiceFilter(
+        choices=Customer.Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+    )
     kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices, empty_label=_("Any kind"))
     group = django_filters.ModelChoiceFilter(
         queryset=CustomerGroup.objects.all(), method="filter_group", label=_("Group (with sub-groups)")
     )
-    tag = django_filters.ModelMultipleChoiceFilter(field_name="tags", queryset=Tag.objects.all(), label=_("Tags"))
+    tag = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), method="filter_tags", label=_("Tags"))
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.filter(is_active=True).order_by("username"))
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
     province = django_filters.ChoiceFilter(choices=Province.choices, empty_label=_("Any province"))
@@ -61,7 +65,7 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Born between"),
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    interest = django_filters.ModelChoiceFilter(field_name="interests", queryset=Interest.objects.all())
+    interest = django_filters.ModelChoiceFilter(queryset=Interest.objects.all(), method="filter_interest")
     sort = django_filters.OrderingFilter(
         fields=[("name", "name"), ("created_at", "created"), ("code", "code"), ("city", "city"), ("status", "status")],
         field_labels={"name": _("Name"), "created_at": _("Created"), "code": _("Code"), "city": _("City")},
@@ -77,3 +81,35 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_group(self, queryset: QuerySet, name: str, value: CustomerGroup) -> QuerySet:
         return queryset.filter(in_group_subtree(value))
+
+    # Many-to-many filters as EXISTS subqueries: no join, so no repeated rows and no DISTINCT.
+    def filter_tags(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        tagged = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag__in=value)
+        return queryset.filter(Exists(tagged))
+
+    def filter_interest(self, queryset: QuerySet, name: str, value: Interest) -> QuerySet:
+        interested = Customer.interests.through.objects.filter(customer_id=OuterRef("pk"), interest=value)
+        return queryset.filter(Exists(interested))
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_styled", False):
+            # Bootstrap classes on the widgets, so the template renders fields without crispy
+            # (the filter form is on every list request; crispy's per-field templates are slow).
+            for field in form.fields.values():
+                widget = field.widget
+                for sub in getattr(widget, "widgets", [widget]):
+                    if isinstance(sub, forms.CheckboxSelectMultiple):
+                        sub.attrs["class"] = "form-check-input"
+                        continue
+                    css = (
+                        "form-select form-select-sm"
+                        if isinstance(sub, forms.Select)
+                        else "form-control form-control-sm"
+                    )
+                    sub.attrs["class"] = css
+            form._styled = True
+        return form

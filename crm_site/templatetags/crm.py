@@ -1,7 +1,11 @@
 """Template helpers shared by every app: {% load crm %}."""
 
+import html
+
 import phonenumbers
 from django import template
+from django.forms.utils import flatatt
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -16,3 +20,29 @@ def phone(value: str) -> str:
     except phonenumbers.NumberParseException:
         return value
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.simple_tag
+def fast_select(bound_field) -> str:
+    """Render a select (or multiple select) with plain string building rather than one template
+    per option: a list's filter form has hundreds of options and is drawn on every request."""
+    widget = bound_field.field.widget
+    value = widget.format_value(bound_field.value())  # a list of strings, or one (NullBooleanSelect)
+    selected = set(value) if isinstance(value, list | tuple) else {value}
+    field = bound_field.field
+    if hasattr(field, "queryset"):
+        # A plain query, not ModelChoiceIterator's queryset.iterator(), which on PostgreSQL
+        # costs a server-side cursor (three round trips) per field.
+        choices = [("", field.empty_label)] if field.empty_label is not None else []
+        choices += [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
+    else:
+        choices = getattr(field, "choices", None) or widget.choices
+    attrs = {**widget.attrs, "name": bound_field.html_name, "id": bound_field.auto_id}
+    if widget.allow_multiple_selected:
+        attrs["multiple"] = True
+    options = []
+    for choice, label in choices:
+        key = str(choice)
+        mark = " selected" if key in selected else ""
+        options.append(f'<option value="{html.escape(key)}"{mark}>{html.escape(str(label))}</option>')
+    return mark_safe(f"<select{flatatt(attrs)}>{''.join(options)}</select>")

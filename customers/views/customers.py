@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from crm_site.access import Action, Scope, area_required, can_use_area, record_scope
 from crm_site.htmx import htmx_target
+from crm_site.pagination import CappedPaginator
 from customers.duplicates import find_duplicates
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm, GroupForm, InteractionForm, SmsForm
@@ -27,7 +28,7 @@ TIMELINE_PAGE_SIZE = 20
 def customer_list(request):
     customer_filter = CustomerFilter(request.GET or None, queryset=customer_list_queryset(user=request.user))
     queryset = customer_filter.qs if customer_filter.is_bound else customer_filter.queryset
-    page = Paginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": customer_filter,
         "page_obj": page,

@@ -3,7 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from crm_site.demo import DEMO_USERS, DemoContext, demo_parts
 from crm_site.models import User
@@ -29,6 +29,11 @@ class Command(BaseCommand):
                 part_started = time.perf_counter()
                 seed_part(ctx)
                 self.stdout.write(f"  {label}: {time.perf_counter() - part_started:.2f}s")
+        # Bulk inserts leave the query planner's statistics stale until autovacuum (PostgreSQL)
+        # or never (SQLite) gathers them: gather them now, so the first pages get good plans.
+        if connection.vendor in {"postgresql", "sqlite"}:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"Demo data created in {time.perf_counter() - started:.1f}s."))
         for line in ctx.summary:
             self.stdout.write(line)
