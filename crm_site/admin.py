@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm_site.audit import AuditedAdmin
 from crm_site.messaging.services import outbox_retry_failed
-from crm_site.models import Heartbeat, Notification, OutboxMessage, Suppression, Team, User
+from crm_site.models import DataJob, Heartbeat, Notification, OutboxMessage, Suppression, Team, User
 
 admin.site.site_header = _("CRM administration")
 admin.site.site_title = _("CRM administration")
@@ -66,3 +66,12 @@ class NotificationAdmin(admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["source", "beat_at"]
+
+
+@admin.register(DataJob)
+class DataJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "user", "status", "progress_done", "progress_total", "finished_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["user"]
+    search_fields = ["input_name", "user__username"]
+    readonly_fields = [field.name for field in DataJob._meta.fields if field.name != "id"]

@@ -8,6 +8,7 @@ from customers.models import (
     CustomerMerge,
     CustomerPhone,
     CustomerStats,
+    ImportMapping,
     Interaction,
     Interest,
     Source,
@@ -92,3 +93,10 @@ class CustomerMergeAdmin(admin.ModelAdmin):
     list_select_related = ["survivor", "merged_by"]
     search_fields = ["merged_code", "merged_name", "survivor__name"]
     readonly_fields = ["survivor", "merged_code", "merged_name", "merged_data", "moved", "merged_by", "merged_at"]
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(admin.ModelAdmin):
+    list_display = ["user", "headers_hash", "updated_at"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "headers_hash", "columns", "updated_at"]
