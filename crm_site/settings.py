@@ -101,6 +101,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite creates the file but not its folder (var/ does not exist in a fresh clone).
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The web server, the worker and beat write to the same file: WAL lets readers run beside
     # the writer, and IMMEDIATE transactions take the write lock up front instead of failing
     # with "database is locked" when a read transaction tries to upgrade.
