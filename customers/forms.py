@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.access import Action, Scope, record_scope, team_ids
-from crm_site.models import Team, User
+from crm_site.models import Channel, Team, User
 from customers.models import Customer, CustomerGroup, Interaction
 from customers.services import clean_contacts
 
@@ -196,9 +196,21 @@ class InteractionForm(forms.Form):
         return data
 
 
-class SmsForm(forms.Form):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), max_length=600)
+class MessageForm(forms.Form):
+    """A one-to-one SMS or email from the customer page."""
+
+    channel = forms.ChoiceField(choices=Channel.choices, widget=forms.HiddenInput)
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     token = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex, max_length=64)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("channel") == Channel.SMS and len(data.get("body", "")) > 600:
+            self.add_error("body", _("An SMS can be at most 600 characters."))
+        if data.get("channel") == Channel.EMAIL and not data.get("subject"):
+            self.add_error("subject", _("Write a subject."))
+        return data
 
 
 class GroupForm(forms.ModelForm):

@@ -307,31 +307,42 @@ def interaction_record(
 
 
 @transaction.atomic
-def customer_send_sms(
-    *, customer: Customer, user: User, body: str, idempotency_key: str, number: str = ""
+def customer_message_send(
+    *, customer: Customer, user: User, channel: str, body: str, idempotency_key: str, subject: str = ""
 ) -> Interaction:
-    """Send a one-to-one SMS through the outbox and record it on the timeline. The form's token
-    is the idempotency key, so submitting the same form twice sends one message."""
-    recipient = number or customer.phone
-    if not recipient:
-        raise ValidationError(_("This customer has no phone number."))
+    """Send a one-to-one SMS or email to the customer's main number or address through the
+    outbox, and record it on the timeline. The form's token is the idempotency key, so submitting
+    the same form twice sends one message."""
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write the message.")})
+    if channel == Channel.SMS:
+        recipient, kind = customer.phone, Interaction.Kind.SMS
+        if not recipient:
+            raise ValidationError(_("This customer has no phone number."))
+    elif channel == Channel.EMAIL:
+        recipient, kind = customer.email, Interaction.Kind.EMAIL
+        if not recipient:
+            raise ValidationError(_("This customer has no email address."))
+        if not subject.strip():
+            raise ValidationError({"subject": _("Write a subject.")})
+    else:
+        raise ValidationError(_("Unknown channel."))
     message = message_enqueue(
-        channel=Channel.SMS,
+        channel=channel,
         recipient=recipient,
+        subject=subject.strip(),
         body=body,
-        idempotency_key=f"customer-sms-{customer.pk}-{idempotency_key}",
+        idempotency_key=f"customer-{channel}-{customer.pk}-{idempotency_key}",
         purpose=Purpose.TRANSACTIONAL,
         concerning=customer,
     )
     return interaction_record(
         customer=customer,
-        kind=Interaction.Kind.SMS,
+        kind=kind,
         user=user,
         direction=Interaction.Direction.OUTBOUND,
-        subject=_("SMS to %(number)s") % {"number": message.recipient},
+        subject=subject.strip() or _("SMS to %(number)s") % {"number": message.recipient},
         body=body,
         source=message,
     )

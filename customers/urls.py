@@ -11,7 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/timeline/", views.customer_timeline, name="timeline"),
     path("<int:pk>/log/", views.interaction_log, name="log"),
-    path("<int:pk>/sms/", views.sms_send, name="sms"),
+    path("<int:pk>/message/", views.message_send, name="message"),
     path("groups/", views.group_list, name="groups"),
     path("import/", include("customers.views.imports")),
     path("export/", include("customers.views.exports")),

@@ -11,14 +11,15 @@ from django.views.decorators.http import require_POST
 
 from crm_site.access import Action, Scope, area_required, can_use_area, record_scope
 from crm_site.htmx import htmx_target
+from crm_site.models import Channel
 from crm_site.pagination import CappedPaginator
 from customers.duplicates import find_duplicates
 from customers.filters import CustomerFilter
-from customers.forms import CustomerForm, GroupForm, InteractionForm, SmsForm
+from customers.forms import CustomerForm, GroupForm, InteractionForm, MessageForm
 from customers.models import Customer, CustomerGroup, Interaction
 from customers.panels import panels_for
 from customers.selectors import customer_get, customer_list_queryset, customers_for, timeline_for
-from customers.services import customer_create, customer_send_sms, customer_update, group_save, interaction_record
+from customers.services import customer_create, customer_message_send, customer_update, group_save, interaction_record
 
 LIST_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 20
@@ -131,7 +132,8 @@ def _render_detail(request, customer: Customer, *, interaction_form=None, status
         "customer": customer,
         "panels": panels_for(request, customer),
         "interaction_form": interaction_form or InteractionForm(),
-        "sms_form": SmsForm(),
+        "sms_form": MessageForm(initial={"channel": Channel.SMS}),
+        "email_form": MessageForm(initial={"channel": Channel.EMAIL}),
         "can_change": customers_for(user=request.user, action=Action.CHANGE).filter(pk=customer.pk).exists(),
         **_timeline_context(request, customer),
     }
@@ -171,23 +173,25 @@ def interaction_log(request, pk: int):
 
 @require_POST
 @area_required("customers")
-def sms_send(request, pk: int):
+def message_send(request, pk: int):
     customer = customer_get(user=request.user, pk=pk)
-    form = SmsForm(request.POST)
+    form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            customer_send_sms(
+            customer_message_send(
                 customer=customer,
                 user=request.user,
+                channel=form.cleaned_data["channel"],
+                subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
                 idempotency_key=form.cleaned_data["token"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("SMS queued for sending."))
+            messages.success(request, _("Message queued for sending."))
     else:
-        messages.error(request, _("The message could not be sent: %(errors)s") % {"errors": form.errors.as_text()})
+        messages.error(request, _("The message was not sent: %(errors)s") % {"errors": form.errors.as_text()})
     return redirect(customer)
 
 

@@ -236,14 +236,50 @@ def test_a_service_agent_can_log_a_call_on_any_customer_but_not_edit_it(personas
 def test_sending_an_sms_goes_through_the_outbox_once_per_form(personas, client_for, django_capture_on_commit_callbacks):
     customer = CustomerFactory(owner=personas["rep"], phones=["+989121234567"])
     client = client_for(personas["rep"])
-    data = {"body": "Your order is ready", "token": "form-token-1"}
+    data = {"channel": "sms", "body": "Your order is ready", "token": "form-token-1"}
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("customers:sms", args=[customer.pk]), data)
-        client.post(reverse("customers:sms", args=[customer.pk]), data)  # double submit
+        client.post(reverse("customers:message", args=[customer.pk]), data)
+        client.post(reverse("customers:message", args=[customer.pk]), data)  # double submit
     assert OutboxMessage.objects.count() == 1
     assert [m.to for m in sms.sent] == ["+989121234567"]
     entry = customer.interactions.get(kind="sms")
     assert entry.source == OutboxMessage.objects.get()
+
+
+def test_sending_an_email_goes_through_the_outbox_and_onto_the_timeline(
+    personas, client_for, django_capture_on_commit_callbacks, mailoutbox
+):
+    customer = CustomerFactory(owner=personas["rep"], emails=["leila@example.com"])
+    client = client_for(personas["rep"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("customers:message", args=[customer.pk]),
+            {"channel": "email", "subject": "Your quote", "body": "Attached.", "token": "t-2"},
+        )
+    assert response.status_code == 302
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["leila@example.com"], "Your quote")]
+    entry = customer.interactions.get(kind="email")
+    assert entry.subject == "Your quote" and entry.direction == "out"
+
+
+def test_an_email_without_a_subject_is_not_sent(personas, client_for):
+    customer = CustomerFactory(owner=personas["rep"], emails=["leila@example.com"])
+    response = client_for(personas["rep"]).post(
+        reverse("customers:message", args=[customer.pk]),
+        {"channel": "email", "body": "Hi", "token": "t-3"},
+        follow=True,
+    )
+    assert b"Write a subject" in response.content
+    assert not OutboxMessage.objects.exists() and not customer.interactions.exists()
+
+
+def test_a_customer_without_a_phone_gets_a_clear_message(personas, client_for):
+    customer = CustomerFactory(owner=personas["rep"])
+    response = client_for(personas["rep"]).post(
+        reverse("customers:message", args=[customer.pk]), {"channel": "sms", "body": "Hi", "token": "t-4"}, follow=True
+    )
+    assert b"This customer has no phone number" in response.content
+    assert not OutboxMessage.objects.exists()
 
 
 # --- create and edit -------------------------------------------------------------------------
