@@ -9,7 +9,7 @@ from crm_site.text import normalize_digits
 
 
 class InvalidPhoneNumber(ValidationError):
-    pass
+    """A phone number that cannot be read or does not exist (a form shows it next to the field)."""
 
 
 def normalize_phone(raw: str, region: str | None = None) -> str:

@@ -80,29 +80,23 @@ def _display_name(data: dict) -> str:
 def customer_create_view(request):
     if record_scope(request.user, "customers", Action.CHANGE) == Scope.NONE:
         raise PermissionDenied
-    form = CustomerForm(request.POST or None, user=request.user)
-    duplicates, visible = [], set()
-    if request.method == "POST" and form.is_valid():
-        customer, duplicates, visible = _save_customer(request, form, None)
-        if customer is not None:
-            messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
-            return redirect(customer)
-    return render(
-        request,
-        "customers/customer_form.html",
-        {"form": form, "duplicates": duplicates, "visible_duplicates": visible, "customer": None},
-    )
+    return _customer_form_page(request, None)
 
 
 @area_required("customers")
 def customer_edit(request, pk: int):
-    customer = customer_get(user=request.user, pk=pk, action=Action.CHANGE)
+    return _customer_form_page(request, customer_get(user=request.user, pk=pk, action=Action.CHANGE))
+
+
+def _customer_form_page(request, customer: Customer | None):
+    """The create and edit page: the form, the duplicate warning, then the service."""
     form = CustomerForm(request.POST or None, instance=customer, user=request.user)
     duplicates, visible = [], set()
     if request.method == "POST" and form.is_valid():
         saved, duplicates, visible = _save_customer(request, form, customer)
         if saved is not None:
-            messages.success(request, _("Customer %(name)s saved.") % {"name": saved.name})
+            message = _("Customer %(name)s created.") if customer is None else _("Customer %(name)s saved.")
+            messages.success(request, message % {"name": saved.name})
             return redirect(saved)
     return render(
         request,
