@@ -137,27 +137,16 @@ def _backoff(attempts: int) -> timedelta:
 def outbox_dispatch(*, limit: int | None = None) -> DispatchResult:
     """Send up to ``limit`` due messages. Safe to run in several workers at once."""
     now = timezone.now()
-    limit = limit or settings.OUTBOX_BATCH_SIZE
     OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM_AFTER).update(
         status=OutboxMessage.Status.QUEUED
     )
-    due_ids = list(
-        OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
-    result = DispatchResult()
+    batch = _claim(now=now, limit=limit or settings.OUTBOX_BATCH_SIZE)
+    result = DispatchResult(claimed=len(batch))
+    suppressed = _suppressed_in(batch)
     sms_backend = None
     email_connection = None
-    for message_id in due_ids:
-        won = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.QUEUED).update(
-            status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-        if not won:
-            continue  # another worker claimed it first
-        result.claimed += 1
-        message = OutboxMessage.objects.get(pk=message_id)
-        if message.purpose == Purpose.MARKETING and is_suppressed(channel=message.channel, address=message.recipient):
+    for message in batch:
+        if message.purpose == Purpose.MARKETING and (message.channel, message.recipient) in suppressed:
             _finish(message, status=OutboxMessage.Status.SUPPRESSED)
             result.suppressed += 1
             continue
@@ -177,6 +166,8 @@ def outbox_dispatch(*, limit: int | None = None) -> DispatchResult:
             logger.exception("Sending outbox message %s failed", message.pk)
             outcome = _record_failure(message, f"{type(error).__name__}: {error}", retryable=True)
         else:
+            # One write per message, right after its send: a crash later in the batch cannot make
+            # a message that went out look unsent.
             _finish(message, status=OutboxMessage.Status.SENT, provider_id=provider_id)
             result.sent += 1
             continue
@@ -185,6 +176,36 @@ def outbox_dispatch(*, limit: int | None = None) -> DispatchResult:
         else:
             result.retried += 1
     return result
+
+
+def _claim(*, now, limit: int) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages for this worker in one transaction. On PostgreSQL other
+    workers skip the locked rows (SKIP LOCKED); on SQLite the transaction holds the write lock
+    from its start (IMMEDIATE), so two workers claim one after the other."""
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.QUEUED).update(
+            status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return list(OutboxMessage.objects.filter(pk__in=ids, claimed_at=now).order_by("next_attempt_at", "id"))
+
+
+def _suppressed_in(batch: list[OutboxMessage]) -> set[tuple[str, str]]:
+    """The (channel, address) pairs among the batch's marketing messages that opted out since
+    they were queued (one query)."""
+    marketing = [message for message in batch if message.purpose == Purpose.MARKETING]
+    if not marketing:
+        return set()
+    return set(
+        Suppression.objects.filter(address__in={message.recipient for message in marketing}).values_list(
+            "channel", "address"
+        )
+    )
 
 
 def _finish(message: OutboxMessage, *, status: str, provider_id: str = "") -> None:
