@@ -1,17 +1,21 @@
 """The customers part of seed_demo: realistic, consistent, reproducible, and inserted in bulk."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from crm_site.messaging.phone import normalize_phone
 from crm_site.models import Team, User
 from crm_site.text import search_key
+from customers import demo
 from customers.geography import Province
 from customers.models import Customer, CustomerEmail, CustomerGroup, CustomerPhone, Interaction, Source
 from customers.services import build_search_text
@@ -182,3 +186,130 @@ def test_customers_created_after_the_seed_get_the_next_id_and_code():
 
     assert customer.pk == last.pk + 1
     assert customer.code == f"C{customer.pk:06d}"
+
+
+# --- PostgreSQL's COPY path ---------------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="COPY ... FROM STDIN is PostgreSQL's; SQLite inserts."
+)
+
+# What a CSV or COPY text writer can get wrong: delimiters, quotes, line breaks, backslashes
+# (and what they mean to COPY: \N is NULL, \. ends the data), and Persian with its ZWNJ.
+AWKWARD_TEXT = [
+    "commas, \"double quotes\" and 'single' ones",
+    "two\nlines\r\nand a CR\r",
+    "a\ttab and a trailing tab\t",
+    "back\\slash, \\N, \\t and \\\\ two",
+    "\\N",
+    "\\.",
+    "before\n\\.\nafter",
+    "NULL",
+    "تهران، خیابان ولیعصر، پلاک ۱۲ — «نیک\u200cپور»",
+    "",
+]
+
+
+def test_copy_text_escapes_what_copy_reads_specially():
+    assert demo.copy_text("plain") == "plain"
+    assert demo.copy_text("a\tb\nc\rd\\e") == "a\\tb\\nc\\rd\\\\e"
+    assert demo.copy_text("\\N") == "\\\\N"  # not the NULL marker
+    assert demo.copy_text(12) == "12"
+    assert demo.copy_text(Customer.Kind.PERSON) == "person"
+
+
+@postgresql_only
+def test_copy_writes_awkward_values_as_they_are():
+    tables = demo._Tables()
+    assert isinstance(tables.customers, demo._CopyTable)
+    tehran = ZoneInfo("Asia/Tehran")
+    first_id = 900_001
+    expected = {}
+    for offset, text in enumerate(AWKWARD_TEXT):
+        pk = first_id + offset
+        created = datetime(2025, 3, 21, 9, 30, 15, 123_456 * (offset % 2), tzinfo=tehran) + timedelta(days=offset)
+        values = {
+            "id": pk,
+            "code": f"C{pk:06d}",
+            "name": text,
+            "address": text,
+            "notes": text,
+            "attributes": {"note": text, "list": [1, 2.5, None, True, "a\tb"], "nested": {"شهر": "تهران"}},
+            "acquisition_cost": [Decimal("1234567.89"), Decimal("1E+6"), Decimal("0.5")][offset % 3],
+            "sms_consent": offset % 2 == 0,
+            "sms_consent_at": created if offset % 2 == 0 else None,
+            "birth_date": date(1990, 3, 21) if offset % 2 else None,
+            "household_size": offset or None,
+            "created_at": created,
+            "updated_at": created.astimezone(UTC),
+        }
+        tables.customers.add(**values)
+        tables.interactions.add(customer_id=pk, kind="note", occurred_at=created, created_at=created, body=text)
+        expected[pk] = values
+    tables.flush()
+
+    for customer in Customer.objects.filter(pk__in=expected):
+        values = expected[customer.pk]
+        for name, value in values.items():
+            assert getattr(customer, name) == value, name
+        assert customer.region == ""  # not given: the field's default, not NULL
+        assert customer.organisation_id is None
+        assert customer.email_consent is False
+    assert Customer.objects.filter(pk__in=expected).count() == len(AWKWARD_TEXT)
+    assert Customer.objects.get(pk=first_id + 1).acquisition_cost == Decimal("1000000.00")
+    bodies = dict(Interaction.objects.filter(customer_id__in=expected).values_list("customer_id", "body"))
+    assert bodies == {pk: values["notes"] for pk, values in expected.items()}
+
+
+@postgresql_only
+def test_copy_runs_inside_the_callers_transaction():
+    table = demo._CopyTable(Customer, with_pk=True)
+    now = timezone.now()
+    table.add(id=900_100, code="C900100", name="Rolled back", created_at=now, updated_at=now)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        table.flush()
+        assert Customer.objects.filter(pk=900_100).exists()
+        raise RuntimeError
+
+    assert not Customer.objects.filter(pk=900_100).exists()
+
+
+def full_snapshot() -> dict[str, list[tuple]]:
+    """Every column the demo writes, with users and teams by name (their ids change on a re-seed)."""
+    customer_columns = [
+        field.attname
+        for field in Customer._meta.concrete_fields
+        if field.attname not in {"id", "owner_id", "created_by_id", "team_id", "organisation_id"}
+    ]
+    return {
+        "customers": list(
+            Customer.objects.order_by("pk").values_list(
+                *customer_columns, "owner__username", "created_by__username", "team__name", "organisation__code"
+            )
+        ),
+        "phones": list(
+            CustomerPhone.objects.order_by("pk").values_list("customer__code", "number", "label", "is_primary")
+        ),
+        "emails": list(CustomerEmail.objects.order_by("pk").values_list("customer__code", "address", "is_primary")),
+        "groups": list(Customer.groups.through.objects.order_by("pk").values_list("customer__code", "customergroup")),
+        "tags": list(Customer.tags.through.objects.order_by("pk").values_list("customer__code", "tag")),
+        "interests": list(Customer.interests.through.objects.order_by("pk").values_list("customer__code", "interest")),
+        "interactions": list(
+            Interaction.objects.order_by("pk").values_list(
+                "customer__code", "kind", "occurred_at", "user__username", "subject", "body", "direction",
+                "duration_seconds", "outcome", "created_at",
+            )
+        ),
+    }  # fmt: skip
+
+
+@postgresql_only
+def test_copy_writes_the_same_data_as_inserts(monkeypatch):
+    seed(200, seed=7)
+    copied = full_snapshot()
+    wipe()
+    monkeypatch.setattr(demo, "_table", demo._Table)  # the INSERT path
+    seed(200, seed=7)
+
+    assert full_snapshot() == copied
+    assert len(copied["interactions"]) > 200
