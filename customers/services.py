@@ -200,6 +200,18 @@ def customer_update(
     return customer
 
 
+def apply_derived_fields(customer: Customer, *, phones: list[str], emails: list[str]) -> None:
+    """Set the columns derived from a customer's contacts and name (not saved): the main phone and
+    email (the current ones while they are still among the contacts), ``name_key`` and
+    ``search_text``."""
+    if customer.phone not in phones:
+        customer.phone = phones[0] if phones else ""
+    if customer.email not in emails:
+        customer.email = emails[0] if emails else ""
+    customer.name_key = search_key(customer.name)
+    customer.search_text = build_search_text(name=customer.name, code=customer.code, phones=phones, emails=emails)
+
+
 def customers_refresh_derived(*, customer_ids: Iterable[int]) -> None:
     """Recompute primary phone/email and the search column from the contact tables (after a
     merge or an import that wrote contacts in bulk)."""
@@ -212,16 +224,7 @@ def customers_refresh_derived(*, customer_ids: Iterable[int]) -> None:
         emails.setdefault(customer_id, []).append(address)
     customers = list(Customer.objects.filter(pk__in=ids).only("id", "name", "code", "phone", "email"))
     for customer in customers:
-        own_phones = phones.get(customer.pk, [])
-        own_emails = emails.get(customer.pk, [])
-        if customer.phone not in own_phones:
-            customer.phone = own_phones[0] if own_phones else ""
-        if customer.email not in own_emails:
-            customer.email = own_emails[0] if own_emails else ""
-        customer.name_key = search_key(customer.name)
-        customer.search_text = build_search_text(
-            name=customer.name, code=customer.code, phones=own_phones, emails=own_emails
-        )
+        apply_derived_fields(customer, phones=phones.get(customer.pk, []), emails=emails.get(customer.pk, []))
     # Small batches: bulk_update writes one CASE per field whose cost grows with the batch.
     Customer.objects.bulk_update(customers, ["phone", "email", "name_key", "search_text"], batch_size=100)
 

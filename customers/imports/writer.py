@@ -17,7 +17,7 @@ from customers.imports.fields import ImportMode
 from customers.imports.reader import ParsedRow, compose_name
 from customers.imports.workbook import batched
 from customers.models import Customer, CustomerEmail, CustomerPhone, Tag
-from customers.services import build_search_text
+from customers.services import apply_derived_fields, build_search_text
 
 
 def _update_rows(customers: Sequence[Customer], names: Sequence[str]) -> None:
@@ -170,15 +170,7 @@ class _Writer:
                         CustomerEmail(customer=customer, address=address, is_primary=not own_emails[customer.pk])
                     )
                     own_emails[customer.pk].append(address)
-            numbers, addresses = own_phones[customer.pk], own_emails[customer.pk]
-            if customer.phone not in numbers:
-                customer.phone = numbers[0] if numbers else ""
-            if customer.email not in addresses:
-                customer.email = addresses[0] if addresses else ""
-            customer.name_key = search_key(customer.name)
-            customer.search_text = build_search_text(
-                name=customer.name, code=customer.code, phones=numbers, emails=addresses
-            )
+            apply_derived_fields(customer, phones=own_phones[customer.pk], emails=own_emails[customer.pk])
             customer.updated_at = self.now
         _update_rows(list(customers.values()), sorted(changed))
         return list(customers.values())
