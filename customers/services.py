@@ -173,14 +173,11 @@ def customer_update(
 ) -> Customer:
     """Change a customer; lists given as None are left as they are."""
     previous = Customer.objects.get(pk=customer.pk)
-    if phones is not None or emails is not None:
-        clean_phones, clean_emails = clean_contacts(
-            phones=phones if phones is not None else list(customer.phones.values_list("number", flat=True)),
-            emails=emails if emails is not None else list(customer.emails.values_list("address", flat=True)),
-        )
-    else:
-        clean_phones = list(customer.phones.values_list("number", flat=True))
-        clean_emails = list(customer.emails.values_list("address", flat=True))
+    if phones is None:
+        phones = list(customer.phones.values_list("number", flat=True))
+    if emails is None:
+        emails = list(customer.emails.values_list("address", flat=True))
+    clean_phones, clean_emails = clean_contacts(phones=phones, emails=emails)
     _apply_fields(customer, fields)
     _apply_consent(customer, previous, timezone.now())
     customer.phone = clean_phones[0] if clean_phones else ""

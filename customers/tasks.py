@@ -1,17 +1,19 @@
-"""Background jobs of the customers app: thin, take a job id, call the service."""
+"""Background jobs of the customers app: thin, take a job id, call the service.
+
+The services enqueue these tasks with a local import, so this module may import them at the top.
+"""
 
 from celery import shared_task
+
+from customers.exports import export_run
+from customers.imports import import_run
 
 
 @shared_task(ignore_result=True)
 def run_customer_import(job_id: int) -> None:
-    from customers.imports import import_run
-
     import_run(job_id=job_id)
 
 
 @shared_task(ignore_result=True)
 def run_customer_export(job_id: int) -> None:
-    from customers.exports import export_run
-
     export_run(job_id=job_id)
