@@ -59,6 +59,9 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
     # Shared classification (groups, tags, sources) and bulk tools that touch many customers.
     "customer_setup": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
     "sales": frozenset({Role.ADMIN, Role.MANAGER, Role.SALES_REP}),
+    # The sales process's configuration: pipelines and stages, loss reasons, lead assignment and
+    # scoring rules, the product catalogue and the after-sale messages.
+    "sales_setup": frozenset({Role.ADMIN, Role.MANAGER}),
     "service": frozenset({Role.ADMIN, Role.MANAGER, Role.SERVICE_AGENT}),
     "marketing": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
     "analytics": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
@@ -162,6 +165,16 @@ def area_required(area: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def public_page(view):
+    """Mark a view as deliberately open to anonymous visitors (a customer-facing page such as
+    the lead web form or a survey link). Such a view checks its own token or rate limit."""
+    from django.contrib.auth.decorators import login_not_required
+
+    view = login_not_required(view)
+    view.access_public = True
+    return view
 
 
 class AreaRequiredMixin:

@@ -40,6 +40,9 @@ class User(AbstractUser):
         Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, help_text=_("In E.164 form."))
+    # Reminders always arrive in the app; these add a copy by email or SMS.
+    remind_by_email = models.BooleanField(_("send my reminders by email too"), default=False)
+    remind_by_sms = models.BooleanField(_("send my reminders by SMS too"), default=False)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):

@@ -1,9 +1,17 @@
-from django.urls import path
+"""The sales app's URLs: each part's views module lists its own patterns."""
 
-from sales import views
+from sales.views import activities, index, lead_form, leads, orders, pipeline, products, setup, survey
 
 app_name = "sales"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    *index.urlpatterns,
+    *products.urlpatterns,
+    *leads.urlpatterns,
+    *lead_form.urlpatterns,
+    *pipeline.urlpatterns,
+    *activities.urlpatterns,
+    *orders.urlpatterns,
+    *survey.urlpatterns,
+    *setup.urlpatterns,
 ]

@@ -1,0 +1,1 @@
+"""The sales app's forms, one module per part of the sales process."""

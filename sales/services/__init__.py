@@ -1,0 +1,1 @@
+"""The sales app's services, one module per part of the sales process."""

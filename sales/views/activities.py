@@ -1,0 +1,3 @@
+"""Sales pages: activities."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Sales pages: lead_form."""
+
+urlpatterns: list = []

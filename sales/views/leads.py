@@ -1,0 +1,3 @@
+"""Sales pages: leads."""
+
+urlpatterns: list = []

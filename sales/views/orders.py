@@ -1,0 +1,3 @@
+"""Sales pages: orders."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Sales pages: products."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Sales pages: setup."""
+
+urlpatterns: list = []
