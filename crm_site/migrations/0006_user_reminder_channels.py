@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm_site', '0005_sweep_stale_jobs_schedule'),
+        ("crm_site", "0005_sweep_stale_jobs_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaluser',
-            name='remind_by_email',
-            field=models.BooleanField(default=False, verbose_name='send my reminders by email too'),
+            model_name="historicaluser",
+            name="remind_by_email",
+            field=models.BooleanField(default=False, verbose_name="send my reminders by email too"),
         ),
         migrations.AddField(
-            model_name='historicaluser',
-            name='remind_by_sms',
-            field=models.BooleanField(default=False, verbose_name='send my reminders by SMS too'),
+            model_name="historicaluser",
+            name="remind_by_sms",
+            field=models.BooleanField(default=False, verbose_name="send my reminders by SMS too"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='remind_by_email',
-            field=models.BooleanField(default=False, verbose_name='send my reminders by email too'),
+            model_name="user",
+            name="remind_by_email",
+            field=models.BooleanField(default=False, verbose_name="send my reminders by email too"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='remind_by_sms',
-            field=models.BooleanField(default=False, verbose_name='send my reminders by SMS too'),
+            model_name="user",
+            name="remind_by_sms",
+            field=models.BooleanField(default=False, verbose_name="send my reminders by SMS too"),
         ),
     ]

@@ -55,7 +55,12 @@ class Activity(models.Model):
         Interaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="activity", editable=False
     )
     follow_up_of = models.ForeignKey(
-        "self", verbose_name=_("follow-up of"), on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
+        "self",
+        verbose_name=_("follow-up of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False

@@ -105,6 +105,9 @@ class QuoteLine(DocumentLine):
         verbose_name = _("quote line")
         verbose_name_plural = _("quote lines")
 
+    def __str__(self) -> str:
+        return f"{self.quote_id}: {self.product_id} × {self.quantity}"
+
 
 class Order(DocumentTotals):
     class Status(models.TextChoices):
@@ -166,7 +169,9 @@ class Order(DocumentTotals):
             models.Index(
                 fields=["thank_you_due_at"], condition=Q(thank_you_sent_at__isnull=True), name="order_thanks_due_idx"
             ),
-            models.Index(fields=["survey_due_at"], condition=Q(survey_sent_at__isnull=True), name="order_survey_due_idx"),
+            models.Index(
+                fields=["survey_due_at"], condition=Q(survey_sent_at__isnull=True), name="order_survey_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -190,6 +195,9 @@ class OrderLine(DocumentLine):
             # Co-purchase counts and "customers who bought X": the orders of a product.
             models.Index(fields=["product", "order"], name="order_line_product_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.product_id} × {self.quantity}"
 
 
 class Invoice(DocumentTotals):
@@ -231,14 +239,14 @@ class Invoice(DocumentTotals):
     def __str__(self) -> str:
         return self.number
 
-    @property
-    def balance(self):
-        return self.total - self.amount_paid
-
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("sales:invoice_detail", args=[self.pk])
+
+    @property
+    def balance(self):
+        return self.total - self.amount_paid
 
 
 class Payment(models.Model):

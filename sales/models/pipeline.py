@@ -230,9 +230,7 @@ class BuyingRole(models.Model):
     )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     stance = models.CharField(_("stance"), max_length=10, choices=Stance.choices, default=Stance.UNKNOWN)
-    influence = models.PositiveSmallIntegerField(
-        _("influence (1–5)"), default=3, validators=[MaxValueValidator(5)]
-    )
+    influence = models.PositiveSmallIntegerField(_("influence (1–5)"), default=3, validators=[MaxValueValidator(5)])
     notes = models.CharField(_("notes"), max_length=300, blank=True)
 
     class Meta:

@@ -1,0 +1,3 @@
+"""Sales pages: invoices."""
+
+urlpatterns: list = []

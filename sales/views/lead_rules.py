@@ -1,0 +1,3 @@
+"""Sales pages: lead_rules."""
+
+urlpatterns: list = []

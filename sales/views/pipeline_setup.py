@@ -1,0 +1,3 @@
+"""Sales pages: pipeline_setup."""
+
+urlpatterns: list = []

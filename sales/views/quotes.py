@@ -1,0 +1,3 @@
+"""Sales pages: quotes."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Sales pages: suggestions."""
+
+urlpatterns: list = []
