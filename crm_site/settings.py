@@ -207,6 +207,11 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "crm@localhost")
+# The address customers reach the site at: links in SMS and email (survey links) are built on it.
+# Defaults to the first allowed host over HTTPS in production, and to the local server while debugging.
+SITE_URL = env_str(
+    "SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}" if DEBUG else f"https://{ALLOWED_HOSTS[0]}"
+).rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 _SMS_BACKENDS = {

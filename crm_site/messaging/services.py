@@ -5,6 +5,7 @@ row count decides which worker sends it, and a claimed row is only sent by its c
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -108,6 +109,77 @@ def message_enqueue(
     if not suppressed:
         transaction.on_commit(_wake_dispatcher)
     return message
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message for ``messages_enqueue_many`` (the same fields as ``message_enqueue``)."""
+
+    channel: str
+    recipient: str
+    body: str
+    idempotency_key: str
+    subject: str = ""
+    purpose: str = Purpose.TRANSACTIONAL
+    concerning: models.Model | None = None
+
+
+def messages_enqueue_many(messages: Iterable[OutgoingMessage]) -> int:
+    """Put many messages in the outbox in one INSERT and wake the dispatcher once.
+
+    The rows and guarantees are those of ``message_enqueue`` (normalised address, one row per
+    idempotency key, suppression for marketing), for jobs that queue thousands of messages at a
+    time (reminders, campaigns), where one call per message would also mean one broker call per
+    message. A message whose address cannot be used is logged and skipped, so that one bad
+    address does not hold back the rest. Returns the number of messages accepted (a key that was
+    already queued counts too: its first row stands)."""
+    now = timezone.now()
+    content_types: dict[type, ContentType] = {}
+    addresses: dict[tuple[str, str], str | None] = {}
+    rows = []
+    for message in messages:
+        key = (message.channel, message.recipient)
+        if key not in addresses:
+            try:
+                addresses[key] = normalize_address(channel=message.channel, address=message.recipient)
+            except ValidationError:
+                logger.warning(
+                    "Not queuing %s to an unusable address (key %s)", message.channel, message.idempotency_key
+                )
+                addresses[key] = None
+        address = addresses[key]
+        if address is None:
+            continue
+        row = OutboxMessage(
+            channel=message.channel,
+            purpose=message.purpose,
+            recipient=address,
+            subject=message.subject[:200],
+            body=message.body,
+            idempotency_key=message.idempotency_key,
+            status=OutboxMessage.Status.QUEUED,
+            next_attempt_at=now,
+        )
+        if message.concerning is not None:
+            model = type(message.concerning)
+            content_types.setdefault(model, ContentType.objects.get_for_model(model))
+            row.content_type = content_types[model]
+            row.object_id = str(message.concerning.pk)
+        rows.append(row)
+    marketing = {(row.channel, row.recipient) for row in rows if row.purpose == Purpose.MARKETING}
+    if marketing:
+        suppressed = set(
+            Suppression.objects.filter(address__in={address for _channel, address in marketing}).values_list(
+                "channel", "address"
+            )
+        )
+        for row in rows:
+            if row.purpose == Purpose.MARKETING and (row.channel, row.recipient) in suppressed:
+                row.status = OutboxMessage.Status.SUPPRESSED
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    if any(row.status == OutboxMessage.Status.QUEUED for row in rows):
+        transaction.on_commit(_wake_dispatcher)
+    return len(rows)
 
 
 def _wake_dispatcher() -> None:

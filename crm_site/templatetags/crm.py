@@ -7,6 +7,8 @@ from django import template
 from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 
+from crm_site.access import can_use_area
+
 register = template.Library()
 
 
@@ -46,3 +48,16 @@ def fast_select(bound_field) -> str:
         mark = " selected" if key in selected else ""
         options.append(f'<option value="{html.escape(key)}"{mark}>{html.escape(str(label))}</option>')
     return mark_safe(f"<select{flatatt(attrs)}>{''.join(options)}</select>")
+
+
+@register.filter
+def startswith(value, prefix: str) -> bool:
+    """``{% if url_name|startswith:'lead' %}``: highlight a section for all of its pages."""
+    return str(value or "").startswith(prefix)
+
+
+@register.simple_tag(takes_context=True)
+def user_can_use_area(context, area: str) -> bool:
+    """``{% user_can_use_area 'sales_setup' as can_setup %}``: show a link only to those it admits."""
+    request = context.get("request")
+    return bool(request) and can_use_area(request.user, area)

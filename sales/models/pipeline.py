@@ -142,8 +142,12 @@ class Opportunity(models.Model):
         indexes = [
             # The board: a pipeline's open opportunities by stage.
             models.Index(fields=["pipeline", "status", "stage"], name="opportunity_board_idx"),
+            # The board's cards: a stage's most recently touched opportunities.
+            models.Index(fields=["stage", "-last_activity_at"], name="opportunity_stage_touched_idx"),
             # Own / team scoping with the list's default order.
             models.Index(fields=["owner", "status", "-created_at"], name="opportunity_owner_idx"),
+            # A rep's list in its default order (newest first, every status).
+            models.Index(fields=["owner", "-created_at"], name="opportunity_owner_recent_idx"),
             models.Index(fields=["team", "-created_at"], name="opportunity_team_idx"),
             # The forecast by expected close month, and the 360° panel.
             models.Index(fields=["status", "expected_close_date"], name="opportunity_close_idx"),

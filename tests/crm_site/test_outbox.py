@@ -192,3 +192,30 @@ def test_an_administrator_can_retry_failed_messages(flaky, admin_client, django_
     assert b"1 messages queued again" in response.content
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.SENT and message.attempts == 1
+
+
+def test_many_messages_are_queued_in_one_go_once_per_key_honouring_suppression():
+    from crm_site.messaging.services import OutgoingMessage, messages_enqueue_many
+
+    suppression_add(channel=Channel.SMS, address="09120000002")
+    batch = [
+        OutgoingMessage(channel=Channel.SMS, recipient="0912 000 0001", body="Hi", idempotency_key="bulk-1"),
+        OutgoingMessage(
+            channel=Channel.SMS,
+            recipient="09120000002",
+            body="Offer",
+            idempotency_key="bulk-2",
+            purpose=Purpose.MARKETING,
+        ),
+        OutgoingMessage(channel=Channel.SMS, recipient="not a phone", body="Hi", idempotency_key="bulk-3"),
+        OutgoingMessage(channel=Channel.EMAIL, recipient="A@Example.com", body="Hi", idempotency_key="bulk-4"),
+    ]
+    assert messages_enqueue_many(batch) == 3
+    rows = {row.idempotency_key: row for row in OutboxMessage.objects.all()}
+    assert set(rows) == {"bulk-1", "bulk-2", "bulk-4"}  # the unusable address is skipped
+    assert rows["bulk-1"].recipient == "+989120000001" and rows["bulk-1"].status == OutboxMessage.Status.QUEUED
+    assert rows["bulk-2"].status == OutboxMessage.Status.SUPPRESSED
+    assert rows["bulk-4"].recipient == "a@example.com"
+
+    messages_enqueue_many(batch)  # asking again writes nothing new
+    assert OutboxMessage.objects.count() == 3

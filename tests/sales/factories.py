@@ -25,6 +25,7 @@ from tests.factories import CustomerFactory, UserFactory
 class ProductCategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProductCategory
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Category {n}")
     path = "pending/"

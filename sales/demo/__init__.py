@@ -1,0 +1,154 @@
+"""Demo sales data: ``seed(ctx)``, called by ``manage.py seed_demo`` after the customers exist.
+
+It makes a product catalogue (catalog.py), opportunities across the default pipeline (pipeline.py),
+leads (leads.py), calls, meetings and tasks with "My day" filled for each seller (activities.py),
+and about three years of orders with their lines, invoices, payments and after-sale surveys
+(orders.py), then refreshes the tables product suggestions read.
+
+Everything comes from ``ctx.rng_for("sales")``, and times are relative to today's local
+midnight, so a seed gives the same data all day. Rows are written in bulk (COPY on PostgreSQL)
+with ids given up front, as customers/demo.py does, so rows can point at each other without
+reading anything back: the number of queries does not grow with the number of customers.
+"""
+
+from crm_site.bulkload import BulkTables, bulk_table, next_ids, sequences_reset
+from crm_site.demo import DemoContext
+from customers.models import Interaction
+from sales.demo.activities import ActivityWriter, Planned
+from sales.demo.catalog import Catalogue
+from sales.demo.common import Clock, load_buyers, load_references, seller_for
+from sales.demo.leads import LeadWriter
+from sales.demo.orders import OrderWriter, order_tables
+from sales.demo.pipeline import PipelineWriter
+from sales.models import (
+    Activity,
+    AssignmentRule,
+    BuyingRole,
+    Invoice,
+    Lead,
+    LeadAssignment,
+    Opportunity,
+    OpportunityLine,
+    Order,
+    Product,
+    ProductCategory,
+    StageChange,
+)
+from sales.numbering import INVOICE_PREFIX, ORDER_PREFIX
+from sales.services.suggestions import suggestions_refresh
+
+# Scale: leads and opportunities grow with the customers, up to what a sales team really has.
+LEADS_PER_CUSTOMER, MAX_LEADS, MIN_LEADS = 0.1, 5_000, 30
+OPPORTUNITIES_PER_CUSTOMER, MAX_OPPORTUNITIES, MIN_OPPORTUNITIES = 0.05, 5_000, 16
+CUSTOMER_CALLS_PER_CUSTOMER, MAX_CUSTOMER_CALLS = 0.04, 4_000
+
+
+def _scaled(customers: int, share: float, low: int, high: int) -> int:
+    return max(low, min(high, int(customers * share)))
+
+
+def _latest_numbers() -> dict[str, int]:
+    """The sequence of the newest order and invoice numbers (0 when none), in one query each."""
+    latest = {}
+    for key, model, prefix in (("order_number", Order, ORDER_PREFIX), ("invoice_number", Invoice, INVOICE_PREFIX)):
+        number = (
+            model.objects.filter(number__regex=rf"^{prefix}-[0-9]+$")
+            .order_by("-pk")
+            .values_list("number", flat=True)
+            .first()
+        )
+        latest[key] = int(number.rsplit("-", 1)[1]) if number else 0
+    return latest
+
+
+def seed(ctx: DemoContext) -> None:
+    if ctx.customers <= 0:
+        ctx.summary.append("Sales: none (no customers)")
+        return
+    rng = ctx.rng_for("sales")
+    clock = Clock()
+    refs = load_references(ctx)
+    buyers = load_buyers(clock)
+    with_ids = (
+        ProductCategory,
+        Product,
+        Opportunity,
+        Lead,
+        AssignmentRule,
+        Activity,
+        Interaction,
+        Order,
+        Invoice,
+    )
+    start = next_ids(*with_ids)
+
+    catalogue = Catalogue(rng, clock)
+    _categories, products = catalogue.write(bulk_table, start)
+
+    tables = BulkTables(
+        opportunities=bulk_table(Opportunity, with_pk=True),
+        leads=bulk_table(Lead, with_pk=True),
+        interactions=bulk_table(Interaction, with_pk=True),
+        activities=bulk_table(Activity, with_pk=True),
+        opportunity_lines=bulk_table(OpportunityLine),
+        stage_changes=bulk_table(StageChange),
+        buying_roles=bulk_table(BuyingRole),
+        lead_assignments=bulk_table(LeadAssignment),
+    )
+    sellers: dict[int, object] = {}
+
+    def sellers_of(buyer):
+        if buyer.pk not in sellers:
+            sellers[buyer.pk] = seller_for(rng, refs, buyer.owner_id)
+        return sellers[buyer.pk]
+
+    activities = ActivityWriter(rng, clock, tables, activity_id=start[Activity], interaction_id=start[Interaction])
+    pipeline = PipelineWriter(rng, clock, catalogue, refs, tables, activities, opportunity_id=start[Opportunity])
+    deals = pipeline.write(
+        buyers, _scaled(ctx.customers, OPPORTUNITIES_PER_CUSTOMER, MIN_OPPORTUNITIES, MAX_OPPORTUNITIES), sellers_of
+    )
+    sales_team = ctx.teams.get("Sales")
+    leads = LeadWriter(
+        rng,
+        clock,
+        refs,
+        tables,
+        activities,
+        lead_id=start[Lead],
+        rule_id=start[AssignmentRule],
+        team_id=sales_team.pk if sales_team else None,
+    )
+    lead_counts = leads.write(_scaled(ctx.customers, LEADS_PER_CUSTOMER, MIN_LEADS, MAX_LEADS), deals)
+    activities.customer_calls(
+        buyers, sellers_of, _scaled(ctx.customers, CUSTOMER_CALLS_PER_CUSTOMER, 10, MAX_CUSTOMER_CALLS)
+    )
+    plans = [
+        Planned(deal.seller, deal.buyer.name, customer_id=deal.buyer.pk, opportunity_id=deal.pk)
+        for deal in deals
+        if deal.status == "open"
+    ]
+    plans += leads.plans
+    plans += [Planned(sellers_of(buyer), buyer.name, customer_id=buyer.pk) for buyer in buyers[-50:]]
+    activities.my_day(plans)
+    leads.finish()  # the assignment rule first: the leads point at it
+    tables.flush()
+
+    orders = OrderWriter(
+        rng,
+        clock,
+        catalogue,
+        refs,
+        buyers,
+        order_tables(bulk_table),
+        {"order_id": start[Order], "invoice_id": start[Invoice], **_latest_numbers()},
+    )
+    order_counts = orders.write()
+    sequences_reset(*with_ids)
+    suggestions_refresh()
+
+    ctx.summary.append(
+        f"Sales: {len(catalogue.items):,} products ({products:,} new), {order_counts.orders:,} orders with "
+        f"{order_counts.lines:,} lines, {order_counts.invoices:,} invoices, {order_counts.payments:,} payments, "
+        f"{lead_counts.leads:,} leads ({lead_counts.converted:,} converted), {len(deals):,} opportunities, "
+        f"{activities.count:,} activities ({activities.open_count:,} open)"
+    )

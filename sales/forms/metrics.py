@@ -1,0 +1,39 @@
+"""The period filter of the sales home page."""
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sales.selectors.metrics import PERIOD_CHOICES, Period, period_resolve
+
+MAX_CUSTOM_DAYS = 5 * 366
+
+
+class PeriodForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start:
+                self.add_error("start", _("Give the first day."))
+            if not end:
+                self.add_error("end", _("Give the last day."))
+            if start and end and end < start:
+                self.add_error("end", _("The last day comes before the first."))
+            elif start and end and (end - start).days > MAX_CUSTOM_DAYS:
+                self.add_error("end", _("Choose at most five years."))
+        return data
+
+    def chosen_period(self, *, today: datetime.date) -> Period:
+        """The chosen period, or this month when the form is empty or wrong."""
+        if self.is_bound and self.is_valid():
+            data = self.cleaned_data
+            return period_resolve(
+                key=data.get("period") or "this_month", today=today, start=data.get("start"), end=data.get("end")
+            )
+        return period_resolve(key="this_month", today=today)
