@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.filters import StyledFilterSet
 from crm_site.models import Team, User
 from crm_site.text import normalize_digits, search_key
 from customers.geography import Province
@@ -33,7 +34,7 @@ def search_condition(query: str) -> Q:
     return condition
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(StyledFilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     # distinct=False: a plain column, no join that could repeat rows (DISTINCT over every column
     # of a large table is expensive).
@@ -92,24 +93,3 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_interest(self, queryset: QuerySet, name: str, value: Interest) -> QuerySet:
         interested = Customer.interests.through.objects.filter(customer_id=OuterRef("pk"), interest=value)
         return queryset.filter(Exists(interested))
-
-    @property
-    def form(self):
-        form = super().form
-        if not getattr(form, "_styled", False):
-            # Bootstrap classes on the widgets, so the template renders fields without crispy
-            # (the filter form is on every list request; crispy's per-field templates are slow).
-            for field in form.fields.values():
-                widget = field.widget
-                for sub in getattr(widget, "widgets", [widget]):
-                    if isinstance(sub, forms.CheckboxSelectMultiple):
-                        sub.attrs["class"] = "form-check-input"
-                        continue
-                    css = (
-                        "form-select form-select-sm"
-                        if isinstance(sub, forms.Select)
-                        else "form-control form-control-sm"
-                    )
-                    sub.attrs["class"] = css
-            form._styled = True
-        return form

@@ -16,7 +16,7 @@ from crm_site.demo import DemoContext
 from customers.models import Interaction
 from sales.demo.activities import ActivityWriter, Planned
 from sales.demo.catalog import Catalogue
-from sales.demo.common import Clock, load_buyers, load_references, seller_for
+from sales.demo.common import Buyer, Clock, Seller, load_buyers, load_references, seller_for
 from sales.demo.leads import LeadWriter
 from sales.demo.orders import OrderWriter, order_tables
 from sales.demo.pipeline import PipelineWriter
@@ -83,7 +83,7 @@ def seed(ctx: DemoContext) -> None:
     start = next_ids(*with_ids)
 
     catalogue = Catalogue(rng, clock)
-    _categories, products = catalogue.write(bulk_table, start)
+    _categories, new_products = catalogue.write(bulk_table, start)
 
     tables = BulkTables(
         opportunities=bulk_table(Opportunity, with_pk=True),
@@ -95,9 +95,10 @@ def seed(ctx: DemoContext) -> None:
         buying_roles=bulk_table(BuyingRole),
         lead_assignments=bulk_table(LeadAssignment),
     )
-    sellers: dict[int, object] = {}
+    sellers: dict[int, Seller] = {}
 
-    def sellers_of(buyer):
+    def sellers_of(buyer: Buyer) -> Seller:
+        """A customer's seller: their owner, or one picked once for a customer nobody owns."""
         if buyer.pk not in sellers:
             sellers[buyer.pk] = seller_for(rng, refs, buyer.owner_id)
         return sellers[buyer.pk]
@@ -140,6 +141,7 @@ def seed(ctx: DemoContext) -> None:
         refs,
         buyers,
         order_tables(bulk_table),
+        sellers_of,
         {"order_id": start[Order], "invoice_id": start[Invoice], **_latest_numbers()},
     )
     order_counts = orders.write()
@@ -147,7 +149,7 @@ def seed(ctx: DemoContext) -> None:
     suggestions_refresh()
 
     ctx.summary.append(
-        f"Sales: {len(catalogue.items):,} products ({products:,} new), {order_counts.orders:,} orders with "
+        f"Sales: {len(catalogue.items):,} products ({new_products:,} new), {order_counts.orders:,} orders with "
         f"{order_counts.lines:,} lines, {order_counts.invoices:,} invoices, {order_counts.payments:,} payments, "
         f"{lead_counts.leads:,} leads ({lead_counts.converted:,} converted), {len(deals):,} opportunities, "
         f"{activities.count:,} activities ({activities.open_count:,} open)"

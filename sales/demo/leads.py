@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from customers.demo import CITIES, FEMALE, INDUSTRIES, JOB_TITLES, MALE, MOBILE_PREFIXES, ORG_WORDS, PICK_CITY, SURNAMES
 from sales.demo.activities import ActivityWriter, Planned
-from sales.demo.catalog import FAMILIES
+from sales.demo.catalog_data import FAMILIES
 from sales.demo.common import DAY, HOUR, Buyer, Clock, Pick, References, Seller
 from sales.demo.pipeline import Deal
 from sales.models import Activity, AssignmentRule, Lead, ScoringRule

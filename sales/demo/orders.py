@@ -9,13 +9,14 @@ computed once per product, quarter, quantity and discount (``Catalogue.amounts``
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from crm_site.bulkload import BulkTables
 from sales.demo.catalog import TAX_RATE, Catalogue
-from sales.demo.common import DAY, HOUR, YEARS, Buyer, Clock, Pick, References, Seller, seller_for
+from sales.demo.common import DAY, HOUR, YEARS, Buyer, Clock, Pick, References, Seller
 from sales.models import Invoice, Order, OrderLine, Payment, SalesSettings, SurveyInvitation
 from sales.numbering import INVOICE_PREFIX, ORDER_PREFIX, format_number
 from sales.totals import ZERO, document_amounts, money
@@ -71,6 +72,7 @@ class OrderWriter:
         refs: References,
         buyers: list[Buyer],
         tables,
+        sellers_of: Callable[[Buyer], Seller],
         start: dict,
     ) -> None:
         self.rng, self.clock, self.catalogue, self.refs, self.buyers = rng, clock, catalogue, refs, buyers
@@ -78,7 +80,7 @@ class OrderWriter:
         self.next_order, self.next_invoice = start["order_id"], start["invoice_id"]
         self.order_sequence, self.invoice_sequence = start["order_number"], start["invoice_number"]
         self.counts = OrderCounts()
-        self.sellers: dict[int, Seller] = {}
+        self.seller = sellers_of
         self.favourites: dict[int, str] = {}
         settings = SalesSettings.objects.filter(pk=1).first() or SalesSettings()
         self.after_sale = settings
@@ -103,7 +105,7 @@ class OrderWriter:
                 spans.append(None)
                 weights.append(0.0)
                 continue
-            weight = min(rng.paretovariate(1.2), 40.0)
+            weight = min(rng.paretovariate(1.1), 40.0)
             if buyer.organisation:
                 weight *= 3
             if buyer.segment == "Wholesale":
@@ -139,12 +141,6 @@ class OrderWriter:
                 self.tables.flush()
         self.tables.flush()
         return self.counts
-
-    def seller(self, buyer: Buyer) -> Seller:
-        seller = self.sellers.get(buyer.pk)
-        if seller is None:
-            seller = self.sellers[buyer.pk] = seller_for(self.rng, self.refs, buyer.owner_id)
-        return seller
 
     def products(self, buyer: Buyer, *, business: bool, recent: bool) -> list[int]:
         """What goes in the basket: mostly the customer's usual kind of product, then what goes

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from customers.demo import FEMALE, JOB_TITLES, MALE, SURNAMES
 from sales.demo.activities import ActivityWriter
-from sales.demo.catalog import FAMILIES, Catalogue
+from sales.demo.catalog import Catalogue
+from sales.demo.catalog_data import FAMILIES
 from sales.demo.common import DAY, HOUR, Buyer, Clock, Pick, References, Seller
 from sales.methods import METHODS
 from sales.models import Activity, BuyingRole, Opportunity

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.filters import StyledFilterSet
 from sales.models import Activity
 from sales.selectors.activities import local_day_start
 
@@ -15,7 +16,7 @@ def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(StyledFilterSet):
     assignee = django_filters.ChoiceFilter(
         label=_("Assigned to"),
         choices=[("mine", _("Me")), ("team", _("Everyone I can see"))],
@@ -43,12 +44,6 @@ class ActivityFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        for field in self.form.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("class", "form-select form-select-sm")
-        for name in ("due_from", "due_to"):
-            self.form.fields[name].widget.attrs["class"] = "form-control form-control-sm"
-        self.form.fields["overdue"].widget.attrs["class"] = "form-check-input"
 
     def filter_assignee(self, queryset, name, value):
         if value == "mine" and self.user is not None:

@@ -1,11 +1,11 @@
 """The product list's filters: search box, category (with its sub-categories), brand, active."""
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.forms import ModelChoiceField
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.filters import StyledFilterSet
 from crm_site.text import search_key
 from sales.models import Product, ProductCategory
 
@@ -25,7 +25,7 @@ def brand_choices() -> list[tuple[str, str]]:
     return [(brand, brand) for brand in brands]
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(StyledFilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     category = _CategoryFilter(
         queryset=ProductCategory.objects.order_by("path"),
@@ -48,17 +48,6 @@ class ProductFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["brand"].extra["choices"] = brand_choices()
-
-    @property
-    def form(self):
-        form = super().form
-        if not getattr(form, "_styled", False):
-            # Bootstrap classes on the widgets: the list template renders them without crispy.
-            for field in form.fields.values():
-                if isinstance(field.widget, forms.Select):
-                    field.widget.attrs["class"] = "form-select form-select-sm"
-            form._styled = True
-        return form
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         condition = Q()

@@ -3,12 +3,12 @@
 import re
 
 import django_filters
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.access import Role
+from crm_site.filters import StyledFilterSet
 from crm_site.messaging.phone import normalize_phone
 from crm_site.models import User
 from crm_site.text import normalize_digits, normalize_text
@@ -41,7 +41,7 @@ def _sales_users() -> QuerySet[User]:
     )
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(StyledFilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Lead.Status.choices, empty_label=_("Any status"))
     source = django_filters.ModelChoiceFilter(queryset=Source.objects.all(), empty_label=_("Any source"))
@@ -70,17 +70,3 @@ class LeadFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(lead_search_condition(value)) if value.strip() else queryset
-
-    @property
-    def form(self):
-        form = super().form
-        if not getattr(form, "_styled", False):
-            for field in form.fields.values():
-                css = (
-                    "form-select form-select-sm"
-                    if isinstance(field.widget, forms.Select)
-                    else "form-control form-control-sm"
-                )
-                field.widget.attrs["class"] = css
-            form._styled = True
-        return form

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.access import Role
+from crm_site.filters import StyledFilterSet
 from crm_site.models import User
 from crm_site.text import search_key
 from sales.models import Invoice, Order, Quote
@@ -20,7 +21,7 @@ def _sales_people(request=None):
     )
 
 
-class DocumentFilter(django_filters.FilterSet):
+class DocumentFilter(StyledFilterSet):
     """Search by number or customer name, then status, owner and a date range."""
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
@@ -38,21 +39,6 @@ class DocumentFilter(django_filters.FilterSet):
                 name_condition &= Q(customer__name_key__contains=word)
             condition |= name_condition
         return queryset.filter(condition)
-
-    @property
-    def form(self):
-        form = super().form
-        if not getattr(form, "_styled", False):
-            for field in form.fields.values():
-                for widget in getattr(field.widget, "widgets", [field.widget]):
-                    if isinstance(widget, forms.CheckboxInput):
-                        widget.attrs["class"] = "form-check-input"
-                    elif isinstance(widget, forms.Select):
-                        widget.attrs["class"] = "form-select form-select-sm"
-                    else:
-                        widget.attrs["class"] = "form-control form-control-sm"
-            form._styled = True
-        return form
 
 
 def _date_range(field_name: str, label):

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.filters import StyledFilterSet, style_filter_widgets
 from crm_site.models import Team
 from crm_site.text import search_key
 from sales.forms.pipeline import sales_users
@@ -12,7 +13,7 @@ from sales.models import Opportunity, Pipeline, Stage
 from sales.selectors.pipeline import rotting_condition
 
 
-class OpportunityFilter(django_filters.FilterSet):
+class OpportunityFilter(StyledFilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), empty_label=_("Any pipeline"))
     stage = django_filters.ModelChoiceFilter(
@@ -85,6 +86,7 @@ class BoardFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pipeline"].empty_label = None
+        style_filter_widgets(self)
 
     def selected_pipeline(self) -> Pipeline | None:
         chosen = self.cleaned_data.get("pipeline") if self.is_valid() else None

@@ -49,7 +49,7 @@ def manager_with_password(transactional_db):
     return UserFactory(username="manager", first_name="Mina", role=Role.MANAGER, password="a-Good-passw0rd")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_log_in_and_open_the_home_page_in_english_and_persian(live_server, browser_page, tmp_path):
     page = browser_page
     page.goto(f"{live_server.url}/")

@@ -1,0 +1,34 @@
+"""What every list's filters share: Bootstrap classes on the widgets.
+
+A list's filter form is drawn on every request of the list, so templates render its fields with
+``templates/partials/filter_field.html`` rather than crispy's slower per-field templates; the
+classes Bootstrap needs are set on the widgets here, once per form.
+"""
+
+import django_filters
+from django import forms
+
+
+def style_filter_widgets(form: forms.Form) -> forms.Form:
+    """Give each widget (and each part of a multi-widget) its small Bootstrap class."""
+    for field in form.fields.values():
+        for widget in getattr(field.widget, "widgets", [field.widget]):
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                widget.attrs["class"] = "form-control form-control-sm"
+    return form
+
+
+class StyledFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form comes with the Bootstrap classes on its widgets."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_styled", False):
+            style_filter_widgets(form)
+            form._styled = True
+        return form
