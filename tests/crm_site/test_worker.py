@@ -17,7 +17,7 @@ from crm_site.models import Channel, Heartbeat, OutboxMessage
 from crm_site.tasks import dispatch_outbox, heartbeat
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def database_url() -> str:
@@ -80,3 +80,27 @@ def test_a_real_worker_records_the_heartbeat_and_sends_the_outbox(worker_queue):
     assert wait_for(lambda: OutboxMessage.objects.get(pk=message.pk).status == OutboxMessage.Status.SENT)
     message.refresh_from_db()
     assert message.attempts == 1 and message.provider_id == f"console-{message.pk}"
+
+
+def test_a_real_worker_sends_each_due_reminder_once(worker_queue):
+    """The sales reminder job through a real worker, started twice: one notification each."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm_site.access import Role
+    from crm_site.models import Notification
+    from sales.models import Activity
+    from sales.tasks.activities import send_due_reminders
+    from tests.factories import UserFactory
+    from tests.sales.factories import ActivityFactory
+
+    rep = UserFactory(username="worker-rep", role=Role.SALES_REP)
+    now = timezone.now()
+    for _ in range(3):
+        ActivityFactory(assignee=rep, remind_at=now - timedelta(minutes=1), due_at=now + timedelta(hours=1))
+    send_due_reminders.apply_async(queue=worker_queue)
+    send_due_reminders.apply_async(queue=worker_queue)
+    assert wait_for(lambda: not Activity.objects.filter(reminder_sent_at__isnull=True).exists())
+    time.sleep(2)  # the second run has had its chance to send again
+    assert Notification.objects.filter(recipient=rep).count() == 3
