@@ -7,6 +7,7 @@ classes Bootstrap needs are set on the widgets here, once per form.
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 def style_filter_widgets(form: forms.Form) -> forms.Form:
@@ -23,7 +24,14 @@ def style_filter_widgets(form: forms.Form) -> forms.Form:
 
 
 class StyledFilterSet(django_filters.FilterSet):
-    """A FilterSet whose form comes with the Bootstrap classes on its widgets."""
+    """A FilterSet whose form comes with the Bootstrap classes on its widgets, and whose sort
+    menu says "Default order" rather than a row of dashes when nothing is chosen."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in self.filters.values():
+            if isinstance(item, django_filters.OrderingFilter) and "empty_label" not in item.extra:
+                item.extra["empty_label"] = _("Default order")
 
     @property
     def form(self):

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -65,6 +67,27 @@ def document_amounts(lines: Iterable[LineAmounts]) -> DocumentAmounts:
     return DocumentAmounts(subtotal=subtotal, discount_total=discount, tax_total=tax, total=total)
 
 
+# amount (2 places) × probability (a whole percent) has at most two decimal places, so a sum of
+# them read back at two places is exact on PostgreSQL (numeric) and on SQLite, whose float
+# arithmetic is cut back to the cent by the field's conversion and by weighted_from_sum.
+WEIGHTED_SUM_OUTPUT = DecimalField(max_digits=24, decimal_places=2)
+
+
+def weighted_sum_expression(*, filter: Q | None = None) -> Sum:
+    """The database aggregate of amount × probability (in percent points) over opportunities;
+    turn its value into money with ``weighted_from_sum``. Every weighted figure (board, forecast,
+    detail page) goes through this pair so they agree to the cent."""
+    product = ExpressionWrapper(F("amount") * F("probability"), output_field=WEIGHTED_SUM_OUTPUT)
+    return Sum(product, filter=filter, output_field=WEIGHTED_SUM_OUTPUT)
+
+
+def weighted_from_sum(raw: Decimal | int | str | None) -> Decimal:
+    """A sum of amount × probability as money: divided by 100 and rounded half up once."""
+    if raw is None:
+        return ZERO
+    return money(money(raw) / HUNDRED)
+
+
 def weighted(amount: Decimal, probability_percent: int) -> Decimal:
-    """An opportunity's amount weighted by its win probability."""
-    return money(Decimal(amount) * Decimal(probability_percent) / HUNDRED)
+    """An opportunity's amount weighted by its win probability (as a one-row weighted sum)."""
+    return weighted_from_sum(Decimal(amount) * Decimal(probability_percent))

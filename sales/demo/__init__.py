@@ -11,9 +11,11 @@ with ids given up front, as customers/demo.py does, so rows can point at each ot
 reading anything back: the number of queries does not grow with the number of customers.
 """
 
+from django.db.models import Case, Value, When
+
 from crm_site.bulkload import BulkTables, bulk_table, next_ids, sequences_reset
 from crm_site.demo import DemoContext
-from customers.models import Interaction
+from customers.models import Customer, Interaction
 from sales.demo.activities import ActivityWriter, Planned
 from sales.demo.catalog import Catalogue
 from sales.demo.common import Buyer, Clock, Seller, load_buyers, load_references, seller_for
@@ -41,6 +43,21 @@ from sales.services.suggestions import suggestions_refresh
 LEADS_PER_CUSTOMER, MAX_LEADS, MIN_LEADS = 0.1, 5_000, 30
 OPPORTUNITIES_PER_CUSTOMER, MAX_OPPORTUNITIES, MIN_OPPORTUNITIES = 0.05, 5_000, 16
 CUSTOMER_CALLS_PER_CUSTOMER, MAX_CUSTOMER_CALLS = 0.04, 4_000
+
+
+def _adopt_unowned_buyers(buyers: list[Buyer], sellers: dict[int, Seller]) -> None:
+    """A customer nobody owned belongs to the rep who sold to them, so that the rep, their manager
+    and the suggestions beside their orders can open the customer (one UPDATE)."""
+    unowned = {buyer.pk for buyer in buyers if buyer.owner_id is None}
+    adopted = {pk: seller for pk, seller in sellers.items() if pk in unowned}
+    if not adopted:
+        return
+    by_seller: dict[int, tuple[Seller, list[int]]] = {}
+    for customer_id, seller in adopted.items():
+        by_seller.setdefault(seller.pk, (seller, []))[1].append(customer_id)
+    owner = Case(*(When(pk__in=ids, then=Value(seller.pk)) for seller, ids in by_seller.values()))
+    team = Case(*(When(pk__in=ids, then=Value(seller.team_id)) for seller, ids in by_seller.values()))
+    Customer.objects.filter(pk__in=list(adopted), owner__isnull=True).update(owner_id=owner, team_id=team)
 
 
 def _scaled(customers: int, share: float, low: int, high: int) -> int:
@@ -145,6 +162,7 @@ def seed(ctx: DemoContext) -> None:
         {"order_id": start[Order], "invoice_id": start[Invoice], **_latest_numbers()},
     )
     order_counts = orders.write()
+    _adopt_unowned_buyers(buyers, sellers)
     sequences_reset(*with_ids)
     suggestions_refresh()
 

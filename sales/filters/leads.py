@@ -47,6 +47,12 @@ class LeadFilter(StyledFilterSet):
     source = django_filters.ModelChoiceFilter(queryset=Source.objects.all(), empty_label=_("Any source"))
     owner = django_filters.ModelChoiceFilter(queryset=_sales_users(), empty_label=_("Anyone"))
     province = django_filters.ChoiceFilter(choices=Province.choices, empty_label=_("Any province"))
+    assignment = django_filters.ChoiceFilter(
+        method="filter_assignment",
+        choices=[("unassigned", _("Unassigned")), ("assigned", _("Assigned"))],
+        empty_label=_("Assigned or not"),
+        label=_("Assignment"),
+    )
     min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte", label=_("Score at least"))
     sort = django_filters.OrderingFilter(
         fields=[("created_at", "created"), ("score", "score"), ("name", "name"), ("estimated_value", "value")],
@@ -63,10 +69,20 @@ class LeadFilter(StyledFilterSet):
         model = Lead
         fields: list[str] = []
 
-    def __init__(self, *args, owners: QuerySet[User] | None = None, **kwargs):
+    def __init__(self, *args, owners: QuerySet[User] | None = None, show_unassigned: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if owners is not None:
             self.filters["owner"].queryset = owners
+        if not show_unassigned:
+            # A rep has no unassigned leads in their list: the choice would always be empty.
+            del self.filters["assignment"]
+
+    def filter_assignment(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "unassigned":
+            return queryset.filter(owner__isnull=True)
+        if value == "assigned":
+            return queryset.filter(owner__isnull=False)
+        return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(lead_search_condition(value)) if value.strip() else queryset

@@ -6,19 +6,18 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm_site.access import Role
 from crm_site.filters import StyledFilterSet
 from crm_site.models import User
 from crm_site.text import search_key
 from sales.models import Invoice, Order, Quote
+from sales.selectors.orders import document_owner_choices
 
 
 def _sales_people(request=None):
-    return (
-        User.objects.filter(is_active=True, groups__name__in=[Role.ADMIN, Role.MANAGER, Role.SALES_REP])
-        .distinct()
-        .order_by("username")
-    )
+    """Only the owners the user's scope reaches: a rep is not shown the whole sales force."""
+    if request is None:
+        return User.objects.none()
+    return document_owner_choices(user=request.user)
 
 
 class DocumentFilter(StyledFilterSet):

@@ -6,9 +6,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.filters import StyledFilterSet, style_filter_widgets
-from crm_site.models import Team
+from crm_site.models import Team, User
 from crm_site.text import search_key
-from sales.forms.pipeline import sales_users
+from sales.forms.pipeline import owners_and_teams_in_scope, sales_users
 from sales.models import Opportunity, Pipeline, Stage
 from sales.selectors.pipeline import rotting_condition
 
@@ -53,8 +53,11 @@ class OpportunityFilter(StyledFilterSet):
         model = Opportunity
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
+        users, teams = owners_and_teams_in_scope(user)
+        self.filters["owner"].queryset = users
+        self.filters["team"].queryset = teams
         self.filters["stage"].field.label_from_instance = lambda stage: f"{stage.pipeline.name} · {stage.name}"
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -83,8 +86,9 @@ class BoardFilterForm(forms.Form):
         label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("Any team")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset, self.fields["team"].queryset = owners_and_teams_in_scope(user)
         self.fields["pipeline"].empty_label = None
         style_filter_widgets(self)
 

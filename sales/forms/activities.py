@@ -92,7 +92,7 @@ class ActivityForm(forms.Form):
                     )
         code = (data.get("customer_code") or "").strip()
         if code:
-            customer = visible_customer_by_code(user=self.user, code=code)
+            customer = self._keep_existing_customer(code) or visible_customer_by_code(user=self.user, code=code)
             if customer is None:
                 self.add_error("customer_code", _("No customer of yours has this code."))
             else:
@@ -107,6 +107,14 @@ class ActivityForm(forms.Form):
         # Editing keeps the records the activity already had, even if the editor cannot open them.
         if self.instance is not None and getattr(self.instance, f"{name}_id") == pk:
             return getattr(self.instance, name)
+        return None
+
+    def _keep_existing_customer(self, code: str):
+        # The code shown when editing is the activity's own customer (perhaps a teammate's, or
+        # the one of its opportunity): keep it even if the editor cannot open that customer.
+        customer = self.instance.customer if self.instance is not None and self.instance.customer_id else None
+        if customer is not None and customer.code.casefold() == code.casefold():
+            return customer
         return None
 
     def service_kwargs(self) -> dict:
@@ -150,6 +158,14 @@ class ActivityCompleteForm(forms.Form):
         if data.get("follow_up") and not data.get("follow_up_due_at"):
             self.add_error("follow_up_due_at", _("When is the follow-up due?"))
         return data
+
+    def _keep_existing_customer(self, code: str):
+        # The code shown when editing is the activity's own customer (perhaps a teammate's, or
+        # the one of its opportunity): keep it even if the editor cannot open that customer.
+        customer = self.instance.customer if self.instance is not None and self.instance.customer_id else None
+        if customer is not None and customer.code.casefold() == code.casefold():
+            return customer
+        return None
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -103,21 +103,42 @@ class ConvertForm(forms.Form):
     customer = forms.ChoiceField(label=_("Customer"), widget=forms.RadioSelect)
     opportunity_name = forms.CharField(label=_("Opportunity name"), max_length=200, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
-    pipeline = forms.ModelChoiceField(queryset=Pipeline.objects.filter(is_active=True), required=False)
+    pipeline = forms.ModelChoiceField(
+        queryset=Pipeline.objects.filter(is_active=True), required=False, label=_("Pipeline")
+    )
+
+    confirm_new = forms.BooleanField(
+        label=_("I checked: this is someone else, create a new customer anyway"), required=False
+    )
 
     def __init__(self, *args, lead: Lead, candidates: list, visible: QuerySet[Customer], **kwargs):
         super().__init__(*args, **kwargs)
         self.visible = {customer.pk: customer for customer in visible}
+        self.has_matches = bool(candidates)
         choices = [(str(c.customer.pk), c.customer.name) for c in candidates if c.customer.pk in self.visible]
         self.fields["customer"].choices = [*choices, (self.NEW, _("Create a new customer from this lead"))]
-        self.fields["customer"].initial = choices[0][0] if choices else self.NEW
+        # With matches nothing is pre-chosen as "new": creating a duplicate must be a choice.
+        self.fields["customer"].initial = choices[0][0] if choices else (None if candidates else self.NEW)
+        self.fields["customer"].error_messages["required"] = _("Choose a customer, or create a new one.")
         self.fields["opportunity_name"].initial = lead.company or lead.name
         self.fields["amount"].initial = lead.estimated_value
         self.fields["pipeline"].empty_label = _("Default pipeline")
 
+    def clean(self):
+        data = super().clean()
+        if data.get("customer") == self.NEW and self.has_matches and not data.get("confirm_new"):
+            self.add_error(
+                "confirm_new", _("This lead matches an existing customer: confirm that a new one is needed.")
+            )
+        return data
+
     def chosen_customer(self) -> Customer | None:
         value = self.cleaned_data["customer"]
         return None if value == self.NEW else self.visible[int(value)]
+
+    def allows_duplicate(self) -> bool:
+        """True only when the user chose "create new" and ticked the confirmation."""
+        return self.cleaned_data["customer"] == self.NEW and bool(self.cleaned_data.get("confirm_new"))
 
 
 class LeadImportForm(forms.Form):
@@ -269,8 +290,12 @@ class ScoringRuleForm(forms.ModelForm):
 class ScoreExampleForm(forms.Form):
     """A made-up lead on the scoring page, to see what the rules give."""
 
-    source = forms.ModelChoiceField(queryset=Source.objects.all(), required=False, empty_label=_("No source"))
-    province = forms.ChoiceField(choices=[("", _("Any province")), *Province.choices], required=False)
+    source = forms.ModelChoiceField(
+        queryset=Source.objects.all(), required=False, empty_label=_("No source"), label=_("Source")
+    )
+    province = forms.ChoiceField(
+        choices=[("", _("Any province")), *Province.choices], required=False, label=_("Province")
+    )
     estimated_value = forms.DecimalField(label=_("Estimated value"), required=False, min_value=0, max_digits=14)
     contacts = forms.IntegerField(label=_("Logged contacts"), required=False, min_value=0, initial=0)
     has_phone = forms.BooleanField(label=_("Phone"), required=False, initial=True)

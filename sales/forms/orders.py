@@ -1,14 +1,20 @@
 """Forms of quotes, orders, invoices and payments, and the line editor's formset."""
 
+import html
 from decimal import Decimal
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from sales.models import Payment
 from sales.selectors.orders import products_by_id
+
+# The most lines a document may have; more is refused with a message, not silently cut.
+MAX_LINES = 200
 
 _SMALL = {"class": "form-control form-control-sm"}
 _NUMBER = {"class": "form-control form-control-sm text-end", "inputmode": "decimal"}
@@ -57,17 +63,58 @@ class LineForm(forms.Form):
         widget=forms.NumberInput(attrs={**_NUMBER, "step": "0.01", "placeholder": _("product's")}),
     )
 
-    def __init__(self, *args, product_choices: list[tuple[int, str]], **kwargs):
+    def __init__(self, *args, product_choices: list[tuple[int, str]], product_labels: dict[int, str], **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["product"]
-        # Assigned as a list once per formset: fast_select renders it without a query per line.
+        # Assigned as a list once per formset, so validation needs no query per line.
         field.choices = [("", _("Choose a product…")), *product_choices]
         field.widget.attrs["class"] = "form-select form-select-sm line-product"
+        self.product_labels = product_labels
+
+    def product_select(self) -> SafeString:
+        """The product select with only the chosen option: the catalogue is rendered once per page
+        (BaseLineFormSet.product_options) and static/js/documents.js fills a select when it is
+        opened, so the page does not grow as rows × products."""
+        bound = self["product"]
+        value = bound.value()
+        options = [f'<option value="">{html.escape(str(_("Choose a product…")))}</option>']
+        try:
+            chosen = int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            chosen = None
+        if chosen is not None and chosen in self.product_labels:
+            label = html.escape(self.product_labels[chosen])
+            options.append(f'<option value="{chosen}" selected>{label}</option>')
+        attrs = {**bound.field.widget.attrs, "name": bound.html_name, "id": bound.auto_id}
+        return mark_safe(f"<select{flatatt(attrs)}>{''.join(options)}</select>")
 
 
 class BaseLineFormSet(BaseFormSet):
     def __init__(self, *args, product_choices: list[tuple[int, str]], **kwargs):
-        super().__init__(*args, form_kwargs={"product_choices": product_choices}, **kwargs)
+        self.product_choices = product_choices
+        kwargs["form_kwargs"] = {"product_choices": product_choices, "product_labels": dict(product_choices)}
+        super().__init__(*args, **kwargs)
+
+    def product_options(self) -> SafeString:
+        """Every product a line may pick, as <option>s, once for the whole editor."""
+        options = [f'<option value="">{html.escape(str(_("Choose a product…")))}</option>']
+        options += [f'<option value="{pk}">{html.escape(label)}</option>' for pk, label in self.product_choices]
+        return mark_safe("".join(options))
+
+    def chosen_product_ids(self) -> list[int]:
+        """The products on the editor's rows as they stand (posted or initial), deleted rows left
+        out: what the product suggestions are computed from."""
+        ids = []
+        for form in self.forms:
+            if form.is_bound and form["DELETE"].value():
+                continue
+            try:
+                product_id = int(form["product"].value())
+            except (TypeError, ValueError):
+                continue
+            if product_id not in ids:
+                ids.append(product_id)
+        return ids
 
     def line_forms(self) -> list[LineForm]:
         """The filled, kept lines in order (blank extra rows and deleted rows left out)."""
@@ -105,7 +152,14 @@ class BaseLineFormSet(BaseFormSet):
 
 
 LineFormSet = formset_factory(
-    LineForm, formset=BaseLineFormSet, extra=0, min_num=1, validate_min=False, can_delete=True, max_num=200
+    LineForm,
+    formset=BaseLineFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=False,
+    can_delete=True,
+    max_num=MAX_LINES,
+    validate_max=True,
 )
 
 

@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.access import Action, Role, Scope, record_scope, team_ids
@@ -11,7 +13,7 @@ from crm_site.models import Team, User
 from customers.models import Customer
 from customers.selectors import customers_for
 from sales.methods import MAX_ANSWER_LENGTH, Step
-from sales.models import BuyingRole, LossReason, Opportunity, Pipeline, Product, Stage
+from sales.models import BuyingRole, LossReason, Opportunity, OpportunityLine, Pipeline, Product, Stage
 
 # The customer select offers the user's most recent customers; any customer they may see is
 # accepted (e.g. one given with ?customer=), so a large book never renders a huge select.
@@ -23,6 +25,23 @@ def sales_users() -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, groups__name__in=SALES_ROLES).distinct().order_by("first_name", "username")
     )
+
+
+def owners_and_teams_in_scope(user: User, action: Action = Action.VIEW) -> tuple[QuerySet[User], QuerySet[Team]]:
+    """The owners and teams ``user`` may pick (to assign or to filter by): a rep only
+    themselves and their team, a manager their teams and members, admin everyone."""
+    scope = record_scope(user, "sales", action)
+    users = sales_users()
+    teams = Team.objects.order_by("name")
+    if scope == Scope.TEAM:
+        users = users.filter(Q(team__in=team_ids(user)) | Q(pk=user.pk))
+        teams = teams.filter(pk__in=team_ids(user))
+    elif scope != Scope.ALL:
+        users = User.objects.filter(pk=user.pk)
+        teams = teams.filter(pk=user.team_id) if scope == Scope.OWN else teams.none()
+        if scope == Scope.NONE:
+            users = users.none()
+    return users, teams
 
 
 class OpportunityForm(forms.ModelForm):
@@ -62,15 +81,7 @@ class OpportunityForm(forms.ModelForm):
         self._limit_owner_and_team()
 
     def _limit_owner_and_team(self) -> None:
-        scope = record_scope(self.user, "sales", Action.CHANGE)
-        users = sales_users()
-        teams = Team.objects.all()
-        if scope == Scope.TEAM:
-            users = users.filter(Q(team__in=team_ids(self.user)) | Q(pk=self.user.pk))
-            teams = teams.filter(pk__in=team_ids(self.user))
-        elif scope != Scope.ALL:
-            users = User.objects.filter(pk=self.user.pk)
-            teams = teams.filter(pk=self.user.team_id)
+        users, teams = owners_and_teams_in_scope(self.user, Action.CHANGE)
         self.fields["owner"].queryset = users
         self.fields["team"].queryset = teams
         if not self.instance.pk:
@@ -130,8 +141,35 @@ class PlaybookStepForm(forms.Form):
             )
 
 
+class ProductChoiceField(forms.ChoiceField):
+    """A product among those the formset loaded for every row at once (no query per row)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products: dict[int, Product] = {}
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, Product) else value
+
+    def to_python(self, value) -> Product | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return self.products[int(value)]
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            ) from None
+
+    def validate(self, value) -> None:
+        forms.Field.validate(self, value)  # only "required": to_python checked the choice
+
+    def has_changed(self, initial, data) -> bool:
+        return str(self.prepare_value(initial) or "") != str(data or "")
+
+
 class OpportunityLineForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.filter(is_active=True))
+    product = ProductChoiceField(label=_("Product"))
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
     unit_price = forms.DecimalField(
         label=_("Unit price"),
@@ -145,8 +183,48 @@ class OpportunityLineForm(forms.Form):
         label=_("Discount (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
     )
 
+    def __init__(self, *args, product_choices=(), products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", "---------"), *product_choices]
+        self.fields["product"].products = products or {}
+
 
 class BaseLineFormSet(forms.BaseFormSet):
+    """The product lines of ``opportunity``. A row may name an active product or one already on
+    the opportunity (so re-saving lines whose product was retired since still works)."""
+
+    def __init__(self, *args, opportunity: Opportunity, **kwargs):
+        self.opportunity = opportunity
+        super().__init__(*args, **kwargs)
+
+    def allowed_products(self) -> QuerySet[Product]:
+        on_lines = OpportunityLine.objects.filter(opportunity_id=self.opportunity.pk).values("product_id")
+        return Product.objects.filter(Q(is_active=True) | Q(pk__in=on_lines))
+
+    @cached_property
+    def product_choices(self) -> list[tuple[int, str]]:
+        rows = self.allowed_products().order_by("name", "pk").values_list("pk", "name", "sku")
+        return [(pk, f"{name} ({sku})") for pk, name, sku in rows]
+
+    @cached_property
+    def posted_products(self) -> dict[int, Product]:
+        """The products the posted rows name, in one query (only allowed ones are found)."""
+        if not self.is_bound:
+            return {}
+        ids = set()
+        for index in range(min(self.total_form_count(), self.absolute_max)):
+            value = self.data.get(f"{self.add_prefix(index)}-product")
+            if value and str(value).isdigit():
+                ids.add(int(value))
+        return self.allowed_products().in_bulk(list(ids)) if ids else {}
+
+    def get_form_kwargs(self, index):
+        return {
+            **super().get_form_kwargs(index),
+            "product_choices": self.product_choices,
+            "products": self.posted_products,
+        }
+
     def lines(self) -> list[dict]:
         return [
             form.cleaned_data

@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
-from crm_site.access import Action, Role, Scope, get_for_user_or_404, record_scope, scope_queryset, team_member_ids
+from crm_site.access import Action, Role, Scope, record_scope, scope_queryset, team_member_ids
 from crm_site.models import User
 from customers.models import Customer
 from customers.selectors import customers_for
@@ -17,8 +19,18 @@ DETAIL_ACTIVITIES = 50  # the lead page lists this many activities, latest first
 
 
 def leads_for(*, user: User, action: Action = Action.VIEW) -> QuerySet[Lead]:
-    """Every lead ``user`` may see (or change): a rep their own, a manager their team's."""
-    return scope_queryset(Lead.objects.all(), user, FAMILY, action, owner_field="owner", team_field="team")
+    """Every lead ``user`` may see (or change): a rep their own, a manager their team's and the
+    unassigned ones (no owner, no team: a web lead no rule matched), which would otherwise reach
+    nobody but the admins."""
+    scoped = scope_queryset(Lead.objects.all(), user, FAMILY, action, owner_field="owner", team_field="team")
+    if record_scope(user, FAMILY, action) == Scope.TEAM:
+        return scoped | Lead.objects.filter(owner__isnull=True, team__isnull=True)
+    return scoped
+
+
+def sees_unassigned_leads(*, user: User) -> bool:
+    """Managers and admins look after the leads nobody owns."""
+    return record_scope(user, FAMILY, Action.VIEW) >= Scope.TEAM
 
 
 def lead_list_queryset(*, user: User) -> QuerySet[Lead]:
@@ -28,10 +40,11 @@ def lead_list_queryset(*, user: User) -> QuerySet[Lead]:
 
 def lead_get(*, user: User, pk: int, action: Action = Action.VIEW) -> Lead:
     """One lead with what its page shows, or 404 (403 when seen but not changeable)."""
-    queryset = Lead.objects.select_related(
-        "owner", "team", "source", "disqualify_reason", "customer", "opportunity", "assignment_rule", "created_by"
-    )
-    return get_for_user_or_404(queryset, user, FAMILY, action, owner_field="owner", team_field="team", pk=pk)
+    related = ("owner", "team", "source", "disqualify_reason", "customer", "opportunity", "assignment_rule")
+    lead = get_object_or_404(leads_for(user=user).select_related(*related, "created_by"), pk=pk)
+    if Action(action) == Action.CHANGE and not can_change_lead(user=user, lead=lead):
+        raise PermissionDenied
+    return lead
 
 
 def can_change_lead(*, user: User, lead: Lead) -> bool:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from crm_site.access import Scope, record_scope, scope_queryset
 from crm_site.models import User
 from customers.models import Source
 from sales.models import Lead, Opportunity, Payment
-from sales.totals import ZERO, money
+from sales.totals import ZERO, money, weighted_from_sum, weighted_sum_expression
 
 FAMILY = "sales"
 
@@ -42,7 +42,6 @@ PERIOD_CHOICES = [
     ("custom", gettext_lazy("Custom")),
 ]
 _MONTHS_BACK = {"this_month": 0, "last_3_months": 2, "last_12_months": 11}
-SUM_OUTPUT = DecimalField(max_digits=20, decimal_places=2)
 
 
 # --- the period --------------------------------------------------------------------------------
@@ -139,7 +138,11 @@ class ForecastRow:
     label: str
     count: int
     total: Decimal
-    weighted: Decimal
+    weighted_raw: Decimal  # sum of amount × probability, see sales.totals
+
+    @property
+    def weighted(self) -> Decimal:
+        return weighted_from_sum(self.weighted_raw)
 
 
 @dataclass
@@ -229,12 +232,11 @@ def sales_metrics(*, user: User, period: Period, today: datetime.date) -> SalesM
         .order_by()
     )
     # 3. The open pipeline by expected close month.
-    weighted = ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)), output_field=SUM_OUTPUT)
     forecast_rows = (
         opportunities.filter(status=Opportunity.Status.OPEN)
         .annotate(month=TruncMonth("expected_close_date"))
         .values("month")
-        .annotate(count=Count("id"), total=Sum("amount"), weighted=Sum(weighted, output_field=SUM_OUTPUT))
+        .annotate(count=Count("id"), total=Sum("amount"), weighted=weighted_sum_expression())
         .order_by(F("month").asc(nulls_last=True))
     )
     forecast = _forecast(list(forecast_rows), today=today)
@@ -286,7 +288,8 @@ def sales_metrics(*, user: User, period: Period, today: datetime.date) -> SalesM
         forecast=forecast,
         open_count=sum(row.count for row in forecast),
         open_total=sum((row.total for row in forecast), ZERO),
-        weighted_total=sum((row.weighted for row in forecast), ZERO),
+        # Rounded once over the whole open pipeline, as the pipeline board does.
+        weighted_total=weighted_from_sum(sum((row.weighted_raw for row in forecast), ZERO)),
         closed_won=sum(row["closed_won"] for row in closed_groups),
         closed_lost=sum(row["closed_lost"] for row in closed_groups),
         won_amount=sum((rep.won_amount for rep in reps.values()), ZERO),
@@ -313,20 +316,22 @@ def _forecast(rows: list[dict], *, today: datetime.date) -> list[ForecastRow]:
     """One row per month from this month on; earlier months fold into "overdue", and the
     opportunities without a date come last."""
     this_month = today.replace(day=1)
-    overdue = ForecastRow(month=None, label=_("Overdue"), count=0, total=ZERO, weighted=ZERO)
+    overdue = ForecastRow(month=None, label=_("Overdue"), count=0, total=ZERO, weighted_raw=ZERO)
     months, undated = [], None
     for row in rows:
         month = _as_date(row["month"])
         total, weighted = money(row["total"] or ZERO), money(row["weighted"] or ZERO)
         if month is None:
-            undated = ForecastRow(month=None, label=_("No date"), count=row["count"], total=total, weighted=weighted)
+            undated = ForecastRow(
+                month=None, label=_("No date"), count=row["count"], total=total, weighted_raw=weighted
+            )
         elif month < this_month:
             overdue.count += row["count"]
             overdue.total += total
-            overdue.weighted += weighted
+            overdue.weighted_raw += weighted
         else:
             label = formats.date_format(month, "YEAR_MONTH_FORMAT")
-            months.append(ForecastRow(month=month, label=label, count=row["count"], total=total, weighted=weighted))
+            months.append(ForecastRow(month=month, label=label, count=row["count"], total=total, weighted_raw=weighted))
     return ([overdue] if overdue.count else []) + months + ([undated] if undated else [])
 
 

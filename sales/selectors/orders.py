@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from crm_site.access import Action, get_for_user_or_404, scope_queryset
+from crm_site.access import Action, Role, Scope, get_for_user_or_404, record_scope, scope_queryset, team_member_ids
 from crm_site.models import User
 from customers.filters import search_condition
 from customers.models import Customer
@@ -41,15 +41,22 @@ def quotes_for(*, user: User, action: Action = Action.VIEW) -> QuerySet[Quote]:
     return _scoped(Quote.objects.all(), user, action)
 
 
+def _with_lapsed(queryset: QuerySet[Quote]) -> QuerySet[Quote]:
+    """``lapsed``: still awaiting an answer but past its validity date, so shown as expired even
+    before the nightly sales.expire_quotes marks it."""
+    condition = Q(status__in=[Quote.Status.DRAFT, Quote.Status.SENT], valid_until__lt=timezone.localdate())
+    return queryset.annotate(lapsed=ExpressionWrapper(condition, output_field=BooleanField()))
+
+
 def quote_list_queryset(*, user: User) -> QuerySet[Quote]:
-    return quotes_for(user=user).select_related("customer", "owner")
+    return _with_lapsed(quotes_for(user=user).select_related("customer", "owner"))
 
 
 def quote_get(*, user: User, pk: int, action: Action = Action.VIEW) -> Quote:
     queryset = Quote.objects.select_related("customer", "owner", "team", "opportunity", "order").prefetch_related(
         Prefetch("lines", queryset=QuoteLine.objects.select_related("product"))
     )
-    return _get(queryset, user, action, pk)
+    return _get(_with_lapsed(queryset), user, action, pk)
 
 
 # --- orders ------------------------------------------------------------------------------------
@@ -128,6 +135,24 @@ def product_choices(*, include_ids=()) -> list[tuple[int, str]]:
     return [(pk, f"{name} ({sku})") for pk, name, sku in products.values_list("pk", "name", "sku")]
 
 
+def document_owner_choices(*, user: User) -> QuerySet[User]:
+    """The owners the list filters offer, as far as the user's scope reaches: a rep themselves,
+    a manager the members of their teams, admin every active sales user."""
+    scope = record_scope(user, FAMILY, Action.VIEW)
+    if scope == Scope.NONE:
+        return User.objects.none()
+    if scope == Scope.OWN:
+        return User.objects.filter(pk=user.pk)
+    staff = (
+        User.objects.filter(is_active=True, groups__name__in=[Role.ADMIN, Role.MANAGER, Role.SALES_REP])
+        .distinct()
+        .order_by("username")
+    )
+    if scope == Scope.TEAM:
+        return staff.filter(pk__in=team_member_ids(user))
+    return staff
+
+
 def products_by_id(ids) -> dict[int, Product]:
     return Product.objects.in_bulk([int(pk) for pk in ids])
 
@@ -179,6 +204,8 @@ def customer_orders_summary(*, user: User, customer: Customer) -> dict:
         .aggregate(paid=Coalesce(Sum("amount", output_field=money_field), Value(ZERO)))["paid"]
     )
     return {
+        # Below ALL the figures leave out invoices the user may not see: the page says so.
+        "partial_view": record_scope(user, FAMILY, Action.VIEW) != Scope.ALL,
         "balance": figures["balance"],
         "overdue_balance": figures["overdue_balance"],
         "overdue_count": figures["overdue_count"],

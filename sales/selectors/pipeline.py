@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.db.models import (
     BooleanField,
     Count,
-    DecimalField,
     ExpressionWrapper,
     F,
     Q,
@@ -28,7 +27,7 @@ from crm_site.models import Team, User
 from customers.models import Customer
 from sales.methods import Method, Step, method_get, step_answers, step_is_answered
 from sales.models import Activity, LossReason, Opportunity, Pipeline, Quote, Stage, StageChange
-from sales.totals import HUNDRED, ZERO, line_amounts, money
+from sales.totals import ZERO, line_amounts, money, weighted, weighted_from_sum, weighted_sum_expression
 
 FAMILY = "sales"
 # Won and lost columns of the board show what closed recently, not every deal ever closed.
@@ -75,7 +74,11 @@ class Column:
     cards: list[Opportunity] = field(default_factory=list)
     count: int = 0
     total: Decimal = ZERO
-    weighted: Decimal = ZERO
+    weighted_raw: Decimal = ZERO  # sum of amount × probability, see sales.totals
+
+    @property
+    def weighted(self) -> Decimal:
+        return weighted_from_sum(self.weighted_raw)
 
     @property
     def more(self) -> int:
@@ -101,7 +104,8 @@ class Board:
 
     @property
     def open_weighted(self) -> Decimal:
-        return sum((column.weighted for column in self.open_columns), ZERO)
+        # Rounded once over the whole open pipeline, as the sales forecast does.
+        return weighted_from_sum(sum((column.weighted_raw for column in self.open_columns), ZERO))
 
 
 def board_pipelines() -> QuerySet[Pipeline]:
@@ -137,11 +141,7 @@ def pipeline_board(
         .annotate(
             n=Count("pk"),
             amount_sum=Sum("amount"),
-            weighted_sum=Sum(
-                ExpressionWrapper(
-                    F("amount") * F("probability"), output_field=DecimalField(max_digits=20, decimal_places=2)
-                )
-            ),
+            weighted_sum=weighted_sum_expression(),
         )
     )
     for row in totals:
@@ -150,7 +150,7 @@ def pipeline_board(
             continue
         column.count = row["n"]
         column.total = money(row["amount_sum"] or ZERO)
-        column.weighted = money(Decimal(row["weighted_sum"] or ZERO) / HUNDRED)
+        column.weighted_raw = money(row["weighted_sum"] or ZERO)
     # Rank only ids in the window (a narrow sort), then join the few cards to what they show.
     card_ids = (
         base.annotate(
@@ -249,7 +249,7 @@ def opportunity_detail_data(*, opportunity: Opportunity, limit: int = 20) -> dic
             Activity.objects.filter(opportunity=opportunity).select_related("assignee").order_by("-due_at")[:limit]
         ),
         "quotes": list(Quote.objects.filter(opportunity=opportunity).order_by("-issued_on", "-id")[:limit]),
-        "weighted": money(opportunity.amount * opportunity.probability / HUNDRED),
+        "weighted": weighted(opportunity.amount, opportunity.probability),
         "is_rotting": is_rotting(opportunity),
     }
 

@@ -196,16 +196,19 @@ def lead_import_read(*, handle: IO[bytes]) -> list[ImportRow]:
 
 
 @transaction.atomic
-def lead_import_rows(*, rows: list[ImportRow], created_by: User) -> list[Lead]:
+def lead_import_rows(*, rows: list[ImportRow], created_by: User, owner: User | None = None) -> list[Lead]:
     """Create every row's lead through ``lead_create`` (assignment rules and scores apply), or
-    none of them: a row with errors, found now or by the service, rolls the whole file back."""
+    none of them: a row with errors, found now or by the service, rolls the whole file back.
+    With ``owner`` every lead goes to that user and the assignment rules are not used (a rep's
+    import must not feed colleagues' queues)."""
     if any(row.errors for row in rows):
         raise LeadImportError(rows)
     leads = []
     for row in rows:
         try:
             with transaction.atomic():
-                leads.append(lead_create(created_by=created_by, channel=Lead.Channel.IMPORT, **row.values))
+                values = {**row.values, "owner": owner} if owner is not None else row.values
+                leads.append(lead_create(created_by=created_by, channel=Lead.Channel.IMPORT, **values))
         except ValidationError as error:
             row.errors.extend(error.messages)
     if any(row.errors for row in rows):

@@ -1,6 +1,7 @@
 """Writes of leads: capture (staff, web form, import), assignment and hand-over, status changes,
 and conversion into a customer with an opportunity."""
 
+from datetime import UTC
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm_site.access import Role
 from crm_site.messaging.phone import normalize_phone
 from crm_site.models import User
 from crm_site.services import notification_create
@@ -101,7 +103,23 @@ def lead_create(*, created_by: User | None, channel: str, **fields) -> Lead:
         _record_assignment(
             lead=lead, from_user=None, to_user=owner, by=created_by, rule=lead.assignment_rule, reason=reason
         )
+    elif lead.team_id is None and channel == Lead.Channel.WEB_FORM:
+        _notify_unassigned(lead=lead)
     return lead
+
+
+def _notify_unassigned(*, lead: Lead) -> None:
+    """A web lead no rule matched belongs to nobody: tell the managers, who see such leads and can
+    hand them over, so that it is not left waiting unseen."""
+    managers = User.objects.filter(is_active=True, groups__name=Role.MANAGER.value).distinct()
+    for manager in managers:
+        notification_create(
+            recipient=manager,
+            title=_("Unassigned lead from the contact form: %(name)s") % {"name": lead.name},
+            body=lead.company or lead.interest[:200],
+            url=lead.get_absolute_url(),
+            dedupe_key=f"lead-unassigned-{lead.pk}-{manager.pk}",
+        )
 
 
 @transaction.atomic
@@ -121,6 +139,8 @@ def lead_update(*, lead: Lead, **fields) -> Lead:
 def lead_assign_auto(*, lead: Lead) -> User | None:
     """Give ``lead`` the owner its assignment rules pick (rules in priority order; round-robin
     is race-safe). No matching rule leaves the lead as it is and returns None."""
+    if lead.status == Lead.Status.CONVERTED:
+        raise ValidationError(_("A converted lead cannot be reassigned."))
     owner, rule = assignment_pick(lead=lead)
     if owner is None:
         return None
@@ -267,9 +287,13 @@ def lead_convert(
     if customer is None:
         duplicates = lead_duplicate_candidates(lead=fresh)
         if duplicates and not allow_duplicate:
-            names = ", ".join(candidate.customer.name for candidate in duplicates)
+            # No names: the matches may be customers the user is not allowed to see.
             raise ValidationError(
-                {"customer": _("This lead looks like existing customers (%(names)s): pick one.") % {"names": names}}
+                {
+                    "customer": _(
+                        "This lead looks like an existing customer: pick it, or confirm that a new customer is needed."
+                    )
+                }
             )
         customer = _customer_from_lead(lead=fresh, by=by)
     owner = fresh.owner or by
@@ -357,6 +381,7 @@ def lead_capture_web(
             title=_("%(name)s wrote again through the contact form") % {"name": existing.name},
             body=message[:500],
             url=existing.get_absolute_url(),
-            dedupe_key=f"lead-web-again-{existing.pk}-{int(now.timestamp())}",
+            # One a lead an hour: the form cannot be used to flood the owner's notifications.
+            dedupe_key=f"lead-web-again-{existing.pk}-{now.astimezone(UTC):%Y%m%d%H}",
         )
     return existing

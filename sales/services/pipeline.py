@@ -146,7 +146,8 @@ def opportunity_update(*, opportunity: Opportunity, **fields) -> Opportunity:
         raise ValidationError({"method": _("Unknown selling method.")})
     opportunity.last_activity_at = timezone.now()
     opportunity.full_clean()
-    opportunity.save()
+    # Only what was edited: a board move made meanwhile (stage, status, probability...) stays.
+    opportunity.save(update_fields=[*fields, "last_activity_at", "updated_at"])
     return opportunity
 
 
@@ -248,6 +249,8 @@ def opportunity_lines_set(*, opportunity: Opportunity, lines: list[dict]) -> lis
     """Replace the opportunity's products. Each line is a dict of ``product``, ``quantity``,
     ``unit_price`` (default: the product's list price) and ``discount_percent``. When there are
     lines the opportunity's amount becomes their net total (after discounts, before tax)."""
+    # Locked: two editors saving the products at once would otherwise interleave delete/insert.
+    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     built: list[OpportunityLine] = []
     errors: dict[str, list[str]] = {}
     for index, data in enumerate(lines, start=1):
@@ -267,7 +270,8 @@ def opportunity_lines_set(*, opportunity: Opportunity, lines: list[dict]) -> lis
         if not ZERO <= line.discount_percent <= 100:
             problems.append(_("Line %(n)d: the discount must be between 0 and 100%%.") % {"n": index})
         try:
-            line.full_clean(exclude=["opportunity"])
+            # The product is a loaded instance: validating the key would query once per line.
+            line.full_clean(exclude=["opportunity", "product"])
         except ValidationError as error:
             problems.extend(f"{index}: {message}" for message in error.messages)
         if problems:
@@ -275,10 +279,10 @@ def opportunity_lines_set(*, opportunity: Opportunity, lines: list[dict]) -> lis
         built.append(line)
     if errors:
         raise ValidationError(errors)
-    OpportunityLine.objects.filter(opportunity=opportunity).delete()
+    OpportunityLine.objects.filter(opportunity=locked).delete()
     OpportunityLine.objects.bulk_create(built)
     if built:
-        opportunity.amount = sum(
+        locked.amount = sum(
             (
                 line_amounts(
                     quantity=line.quantity, unit_price=line.unit_price, discount_percent=line.discount_percent
@@ -287,8 +291,9 @@ def opportunity_lines_set(*, opportunity: Opportunity, lines: list[dict]) -> lis
             ),
             ZERO,
         )
-    opportunity.last_activity_at = timezone.now()
-    opportunity.save(update_fields=["amount", "last_activity_at", "updated_at"])
+    locked.last_activity_at = timezone.now()
+    locked.save(update_fields=["amount", "last_activity_at", "updated_at"])
+    opportunity.amount, opportunity.last_activity_at = locked.amount, locked.last_activity_at
     return built
 
 
@@ -345,9 +350,9 @@ def buying_role_delete(*, buying_role: BuyingRole) -> None:
 
 def opportunities_remind_rotting(*, now: datetime | None = None, batch_size: int = ROT_BATCH_SIZE) -> int:
     """Tell each owner, in one notification, how many of their opportunities are rotting. An
-    opportunity is mentioned at most once per ``SalesSettings.rot_reminder_days``: rows are
-    claimed by setting ``rot_notified_at`` under a lock that a concurrent run skips, so two runs
-    at once remind once. Returns the number of notifications sent."""
+    opportunity is mentioned once per ``SalesSettings.rot_reminder_days``: each batch is claimed
+    by setting ``rot_notified_at`` under a lock that a concurrent run skips, in the transaction
+    that writes its notifications. Returns the number of owners notified."""
     now = now or timezone.now()
     remind_before = now - timedelta(days=SalesSettings.load().rot_reminder_days)
     due = (
@@ -355,8 +360,10 @@ def opportunities_remind_rotting(*, now: datetime | None = None, batch_size: int
         .filter(Q(rot_notified_at__isnull=True) | Q(rot_notified_at__lte=remind_before))
         .order_by()
     )
-    per_owner: Counter[int] = Counter()
+    owners_notified: set[int] = set()
     while True:
+        # The claim and the notifications commit together: a crash rolls both back, and the
+        # next run reminds again (at least once, never silently dropped).
         with transaction.atomic():
             claimed = list(
                 due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "owner_id")[:batch_size]
@@ -364,9 +371,17 @@ def opportunities_remind_rotting(*, now: datetime | None = None, batch_size: int
             if not claimed:
                 break
             Opportunity.objects.filter(pk__in=[pk for pk, _owner in claimed]).update(rot_notified_at=now)
-        per_owner.update(owner_id for _pk, owner_id in claimed)
+            _notify_rotting(claimed, now=now)
+        owners_notified.update(owner_id for _pk, owner_id in claimed)
         if len(claimed) < batch_size:
             break
+    return len(owners_notified)
+
+
+def _notify_rotting(claimed: list[tuple[int, int]], *, now: datetime) -> None:
+    """One notification per owner for a claimed batch of (opportunity id, owner id)."""
+    per_owner: Counter[int] = Counter(owner_id for _pk, owner_id in claimed)
+    first_pk = {owner_id: pk for pk, owner_id in sorted(claimed, reverse=True)}
     owners = User.objects.in_bulk(list(per_owner))
     for owner_id, count in per_owner.items():
         url = reverse("sales:opportunity_list") + "?" + urlencode({"rotting": "true", "owner": owner_id})
@@ -380,6 +395,6 @@ def opportunities_remind_rotting(*, now: datetime | None = None, batch_size: int
             % {"count": count},
             body=_("Nobody has touched them for longer than their stage allows. Call, update or close them."),
             url=url,
-            dedupe_key=f"sales-rotting:{owner_id}:{now.isoformat()}",
+            # Per batch (a batch's rows are claimed once), so a second batch is not deduplicated away.
+            dedupe_key=f"sales-rotting:{owner_id}:{now.isoformat()}:{first_pk[owner_id]}",
         )
-    return len(per_owner)

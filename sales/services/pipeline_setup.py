@@ -75,6 +75,13 @@ def stage_update(*, stage: Stage, **fields) -> Stage:
     if "kind" in fields and fields["kind"] != stage.kind and stage.opportunities.exists():
         # Opportunities in the stage have the old kind's status; changing it would contradict them.
         raise ValidationError({"kind": _("Opportunities are in this stage: move them before changing its kind.")})
+    if stage.kind == Stage.Kind.OPEN and fields.get("kind", Stage.Kind.OPEN) != Stage.Kind.OPEN:
+        # Locked, so two edits at once cannot each turn one of the last two open stages.
+        open_stages = Stage.objects.select_for_update().filter(pipeline_id=stage.pipeline_id, kind=Stage.Kind.OPEN)
+        if not [pk for pk in open_stages.values_list("pk", flat=True) if pk != stage.pk]:
+            raise ValidationError(
+                {"kind": _("A pipeline needs at least one open stage: this is the last one, so it stays open.")}
+            )
     for name, value in fields.items():
         setattr(stage, name, value.strip() if isinstance(value, str) else value)
     _check_stage(stage)

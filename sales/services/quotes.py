@@ -5,6 +5,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from crm_site.models import User
@@ -15,6 +17,19 @@ from sales.services.documents import LineInput, apply_totals, build_lines, lines
 from sales.services.orders import order_create
 
 EDITABLE = {Quote.Status.DRAFT, Quote.Status.SENT}
+# A quote still waiting for the customer's answer: the only ones its validity date can lapse.
+AWAITING = (Quote.Status.DRAFT, Quote.Status.SENT)
+
+
+def _refuse_if_lapsed(quote: Quote, today: date | None = None) -> None:
+    """A draft or sent quote past its validity date may not be accepted or ordered any more:
+    the prices were only promised until then. Moving the date on renews it."""
+    today = today or timezone.localdate()
+    if quote.status in AWAITING and quote.valid_until is not None and quote.valid_until < today:
+        raise ValidationError(
+            _("This quote expired on %(date)s. Change its “valid until” date to renew it first.")
+            % {"date": date_format(quote.valid_until, "SHORT_DATE_FORMAT")}
+        )
 
 
 @transaction.atomic
@@ -93,6 +108,7 @@ def quote_send(*, quote: Quote) -> Quote:
 
 @transaction.atomic
 def quote_accept(*, quote: Quote) -> Quote:
+    _refuse_if_lapsed(Quote.objects.select_for_update().get(pk=quote.pk))
     return _move(
         quote,
         {Quote.Status.DRAFT, Quote.Status.SENT},
@@ -125,6 +141,7 @@ def quote_to_order(*, quote: Quote, by: User | None) -> Order:
         raise ValidationError(
             _("A quote that is %(status)s cannot become an order.") % {"status": quote.get_status_display().lower()}
         )
+    _refuse_if_lapsed(quote)
     order = order_create(
         customer=quote.customer,
         owner=quote.owner,
@@ -137,3 +154,13 @@ def quote_to_order(*, quote: Quote, by: User | None) -> Order:
     quote.status = Quote.Status.ORDERED
     quote.save(update_fields=["status", "updated_at"])
     return order
+
+
+@transaction.atomic
+def quotes_expire(*, today: date | None = None) -> int:
+    """Mark the draft and sent quotes whose validity date has passed as expired; how many.
+    One conditional UPDATE, so running it twice (or alongside an acceptance) changes nothing more."""
+    today = today or timezone.localdate()
+    return Quote.objects.filter(status__in=AWAITING, valid_until__lt=today).update(
+        status=Quote.Status.EXPIRED, updated_at=timezone.now()
+    )

@@ -4,4 +4,4 @@ Each task has an explicit name ("sales.<job>") that the beat schedules in
 sales/migrations/0003_schedules.py refer to, so moving code between modules keeps schedules valid.
 """
 
-from sales.tasks import activities, aftersale, leads, pipeline, suggestions  # noqa: F401
+from sales.tasks import activities, aftersale, leads, pipeline, quotes, suggestions  # noqa: F401

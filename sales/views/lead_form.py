@@ -1,7 +1,7 @@
 """The public contact form at /sales/contact/: anyone may leave their details and become a lead.
 
 No login and no outside service: a honeypot field, a signed timestamp (too fast: a bot; more than
-a day old: send again) and a per-IP and per-phone rate limit in the cache keep spam out.
+a day old: send again) and a per-IP, per-phone and per-email rate limit in the cache keep spam out.
 """
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from sales.forms.leads import PublicLeadForm, form_token
 from sales.services.leads import lead_capture_web
 
 RATE_LIMIT = 5  # submissions ...
-RATE_WINDOW_SECONDS = 10 * 60  # ... per this many seconds, per client IP and per phone number
+RATE_WINDOW_SECONDS = 10 * 60  # ... per this many seconds, per client IP, phone number and email address
 
 
 def client_ip(request) -> str:
@@ -66,6 +66,8 @@ def lead_form(request):
     if form.is_valid():
         data = form.cleaned_data
         if data["phone"] and _hit(f"phone:{data['phone']}") > RATE_LIMIT:
+            return _too_many(request)
+        if data["email"] and _hit(f"email:{data['email']}") > RATE_LIMIT:
             return _too_many(request)
         try:
             lead_capture_web(

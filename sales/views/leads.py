@@ -28,9 +28,11 @@ from sales.selectors.leads import (
     lead_owner_choices,
     leads_for,
     reassign_targets,
+    sees_unassigned_leads,
 )
 from sales.services import lead_excel
 from sales.services.leads import (
+    lead_assign_auto,
     lead_convert,
     lead_create,
     lead_disqualify,
@@ -54,6 +56,7 @@ def _filtered(request) -> LeadFilter:
         request.GET or None,
         queryset=lead_list_queryset(user=request.user),
         owners=lead_owner_choices(user=request.user),
+        show_unassigned=sees_unassigned_leads(user=request.user),
     )
 
 
@@ -120,6 +123,7 @@ def _render_detail(request, lead: Lead, *, disqualify_form=None, reassign_form=N
         "can_change": can_change_lead(user=request.user, lead=lead),
         "is_open": lead.status in (Lead.Status.NEW, Lead.Status.CONTACTED, Lead.Status.QUALIFIED),
         "can_convert": lead.status in (Lead.Status.CONTACTED, Lead.Status.QUALIFIED),
+        "can_assign_auto": can_reassign and lead.status != Lead.Status.CONVERTED,
         "disqualify_form": disqualify_form or DisqualifyForm(),
         "reassign_form": (reassign_form or ReassignForm(targets=reassign_targets(user=request.user)))
         if can_reassign
@@ -198,6 +202,27 @@ def lead_reassign_view(request, pk: int):
     return _render_detail(request, lead, reassign_form=form, status=400)
 
 
+@require_POST
+@area_required("sales")
+def lead_assign_auto_view(request, pk: int):
+    """Run the assignment rules again on one lead (an unassigned web lead, once a rule fits)."""
+    if not can_reassign_leads(user=request.user):
+        raise PermissionDenied
+    lead = lead_get(user=request.user, pk=pk, action=Action.CHANGE)
+    try:
+        owner = lead_assign_auto(lead=lead)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(lead)
+    if owner is None:
+        messages.warning(request, _("No assignment rule matches this lead: hand it over by hand."))
+    else:
+        messages.success(request, _("Lead assigned to %(name)s by the rules.") % {"name": owner})
+    if leads_for(user=request.user).filter(pk=lead.pk).exists():
+        return redirect(lead)
+    return redirect("sales:lead_list")
+
+
 @area_required("sales")
 def lead_convert_view(request, pk: int):
     lead = lead_get(user=request.user, pk=pk, action=Action.CHANGE)
@@ -208,6 +233,7 @@ def lead_convert_view(request, pk: int):
         return redirect(lead)
     candidates, visible = convert_candidates(user=request.user, lead=lead)
     form = ConvertForm(request.POST or None, lead=lead, candidates=candidates, visible=visible)
+    visible_ids = set(form.visible)
     if request.method == "POST" and form.is_valid():
         try:
             opportunity = lead_convert(
@@ -217,7 +243,7 @@ def lead_convert_view(request, pk: int):
                 opportunity_name=form.cleaned_data["opportunity_name"],
                 amount=form.cleaned_data["amount"],
                 pipeline=form.cleaned_data["pipeline"],
-                allow_duplicate=True,  # the user saw the candidates and chose "create new"
+                allow_duplicate=form.allows_duplicate(),
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -227,8 +253,10 @@ def lead_convert_view(request, pk: int):
     context = {
         "lead": lead,
         "form": form,
-        "candidates": candidates,
-        "visible_ids": set(visible.values_list("pk", flat=True)),
+        # Only the matches the user may open are shown; the others are merely mentioned.
+        "candidates": [candidate for candidate in candidates if candidate.customer.pk in visible_ids],
+        "visible_ids": visible_ids,
+        "hidden_matches": any(candidate.customer.pk not in visible_ids for candidate in candidates),
     }
     return render(request, "sales/leads/convert.html", context, status=400 if form.errors else 200)
 
@@ -261,7 +289,9 @@ def lead_import_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             rows = lead_excel.lead_import_read(handle=form.cleaned_data["file"])
-            leads = lead_excel.lead_import_rows(rows=rows, created_by=request.user)
+            # Same rule as a lead entered by hand: a rep's imported leads are their own.
+            owner = None if can_reassign_leads(user=request.user) else request.user
+            leads = lead_excel.lead_import_rows(rows=rows, created_by=request.user, owner=owner)
         except lead_excel.LeadImportError as error:
             bad_rows = [row for row in error.rows if row.errors]
             form.add_error(None, error.messages)
@@ -303,5 +333,6 @@ urlpatterns = [
     path("leads/<int:pk>/disqualify/", lead_disqualify_view, name="lead_disqualify"),
     path("leads/<int:pk>/reopen/", lead_reopen_view, name="lead_reopen"),
     path("leads/<int:pk>/reassign/", lead_reassign_view, name="lead_reassign"),
+    path("leads/<int:pk>/assign-auto/", lead_assign_auto_view, name="lead_assign_auto"),
     path("leads/<int:pk>/convert/", lead_convert_view, name="lead_convert"),
 ]

@@ -23,7 +23,7 @@ from sales.forms.pipeline import (
     PlaybookStepForm,
 )
 from sales.methods import method_get
-from sales.models import BuyingRole, Opportunity, Product
+from sales.models import BuyingRole, Opportunity
 from sales.selectors.pipeline import (
     opportunities_for,
     opportunity_detail_data,
@@ -41,8 +41,6 @@ from sales.services.pipeline import (
 )
 
 LIST_PAGE_SIZE = 25
-# The product select of the line editor offers this many products (plus those already on it).
-PRODUCT_CHOICES = 500
 
 
 def _can_create(user) -> bool:
@@ -51,7 +49,9 @@ def _can_create(user) -> bool:
 
 @area_required("sales")
 def opportunity_list(request):
-    opportunity_filter = OpportunityFilter(request.GET or None, queryset=opportunity_list_queryset(user=request.user))
+    opportunity_filter = OpportunityFilter(
+        request.GET or None, queryset=opportunity_list_queryset(user=request.user), user=request.user
+    )
     queryset = opportunity_filter.qs if opportunity_filter.is_bound else opportunity_filter.queryset
     page = CappedPaginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": opportunity_filter, "page_obj": page, "can_create": _can_create(request.user)}
@@ -113,15 +113,8 @@ def _line_formset(opportunity: Opportunity, data=None, lines=()) -> OpportunityL
         }
         for view in lines
     ]
-    formset = OpportunityLineFormSet(data, initial=initial or None, prefix="lines")
-    # One query for the choices of every row (a ModelChoiceField would query once per row).
-    on_lines = {view.line.product_id: view.line.product for view in lines}
-    products = list(Product.objects.filter(is_active=True).order_by("name")[:PRODUCT_CHOICES])
-    products += [product for pk, product in on_lines.items() if pk not in {p.pk for p in products}]
-    choices = [("", "---------"), *((product.pk, f"{product.name} ({product.sku})") for product in products)]
-    for form in formset.forms:
-        form.fields["product"].choices = choices
-    return formset
+    # The formset loads the choices and the posted products once for every row.
+    return OpportunityLineFormSet(data, initial=initial or None, prefix="lines", opportunity=opportunity)
 
 
 def render_detail(request, opportunity: Opportunity, *, status: int = 200, **overrides):

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm_site.access import Action, Scope, area_required, record_scope
@@ -74,7 +75,8 @@ def order_create_view(request):
             else:
                 messages.success(request, _("Order %(number)s created.") % {"number": order.number})
                 return redirect(order)
-    context = {"form": form, "formset": formset, "amounts": amounts, "customer": customer, "suggestion_ids": []}
+    context = {"form": form, "formset": formset, "amounts": amounts, "customer": customer}
+    context["suggestion_ids"] = formset.chosen_product_ids()
     return render(request, "sales/orders/order_form.html", context, status=editor_status(request, form, formset))
 
 
@@ -107,7 +109,7 @@ def order_detail(request, pk: int):
         "order": order,
         "customer": order.customer,
         "lines": lines,
-        "suggestion_ids": [line.product_id for line in lines],
+        "suggestion_ids": formset.chosen_product_ids(),
         "invoices": invoices,
         "open_invoice": next((invoice for invoice in invoices if invoice.status != "void"), None),
         "margin": order_margin(order),
@@ -132,9 +134,10 @@ def _order_action(service, success: str):
     return view
 
 
-order_confirm_view = _order_action(order_confirm, _("Order confirmed."))
-order_deliver_view = _order_action(order_deliver, _("Order marked as delivered."))
-order_cancel_view = _order_action(order_cancel, _("Order cancelled."))
+# Lazy: built at import, these are translated in the language of each request.
+order_confirm_view = _order_action(order_confirm, gettext_lazy("Order confirmed."))
+order_deliver_view = _order_action(order_deliver, gettext_lazy("Order marked as delivered."))
+order_cancel_view = _order_action(order_cancel, gettext_lazy("Order cancelled."))
 
 
 @require_POST

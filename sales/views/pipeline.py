@@ -22,7 +22,7 @@ BOARD_ID = "pipeline-board"
 def _board_context(request, *, error: str = "") -> dict:
     # The board's filters travel in the query string, also on the move URL, so a move re-renders
     # the board exactly as it was filtered.
-    form = BoardFilterForm(request.GET or None)
+    form = BoardFilterForm(request.GET or None, user=request.user)
     pipeline = form.selected_pipeline()
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     board = None

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm_site.access import Action, Scope, area_required, record_scope
@@ -101,7 +102,7 @@ def quote_create_view(request):
         "amounts": amounts,
         "customer": customer,
         "opportunity": opportunity,
-        "suggestion_ids": [line.product_id for line in opportunity.lines.all()] if opportunity else [],
+        "suggestion_ids": formset.chosen_product_ids(),
     }
     return render(request, "sales/quotes/quote_form.html", context, status=editor_status(request, form, formset))
 
@@ -134,7 +135,7 @@ def quote_detail(request, pk: int):
         "quote": quote,
         "customer": quote.customer,
         "lines": lines,
-        "suggestion_ids": [line.product_id for line in lines],
+        "suggestion_ids": formset.chosen_product_ids(),
         "form": form,
         "formset": formset,
         "amounts": amounts,
@@ -162,9 +163,10 @@ def _quote_action(service, success: str):
     return view
 
 
-quote_send_view = _quote_action(quote_send, _("Quote marked as sent."))
-quote_accept_view = _quote_action(quote_accept, _("Quote accepted."))
-quote_reject_view = _quote_action(quote_reject, _("Quote rejected."))
+# Lazy: built at import, these are translated in the language of each request.
+quote_send_view = _quote_action(quote_send, gettext_lazy("Quote marked as sent."))
+quote_accept_view = _quote_action(quote_accept, gettext_lazy("Quote accepted."))
+quote_reject_view = _quote_action(quote_reject, gettext_lazy("Quote rejected."))
 
 
 @require_POST

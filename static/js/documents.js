@@ -1,6 +1,10 @@
 // The line editor of quotes and orders: "Add line" clones the formset's empty row, and a click on
 // a product suggestion adds a line already filled with that product and its price. Prices and
 // totals are computed on the server ("Recalculate", or on save), never here.
+//
+// The product catalogue is rendered once per page (template.line-product-options); each row's
+// select carries only its chosen product until it is opened, so the page does not grow as
+// rows × products. The suggestions beside the editor are fetched again whenever the lines change.
 (function () {
   "use strict";
 
@@ -15,6 +19,23 @@
     rows.insertAdjacentHTML("beforeend", html);
     total.value = String(index + 1);
     return rows.lastElementChild;
+  }
+
+  // Copy the whole catalogue into a row's select the first time it is used, keeping its choice.
+  function fillOptions(select) {
+    if (select.dataset.optionsFilled) return;
+    const editor = select.closest(".line-editor");
+    const source = editor && editor.querySelector("template.line-product-options");
+    if (!source) return;
+    const value = select.value;
+    const chosen = select.selectedOptions[0];
+    const options = Array.from(source.content.querySelectorAll("option"), (option) => option.cloneNode(true));
+    if (value && !options.some((option) => option.value === value) && chosen) {
+      options.push(chosen.cloneNode(true)); // a product no longer offered, kept on this line
+    }
+    select.replaceChildren(...options);
+    select.value = value;
+    select.dataset.optionsFilled = "1";
   }
 
   // An empty row left by the page (no product chosen yet) is reused before adding another.
@@ -41,6 +62,44 @@
     window.setTimeout(() => row.classList.remove("table-success"), 1500);
   }
 
+  // The products on the kept rows, as the suggestions page takes them.
+  function chosenProductIds(editor) {
+    const ids = [];
+    editor.querySelectorAll(".line-rows .line-row").forEach((row) => {
+      const removed = row.querySelector('input[name$="-DELETE"]');
+      const select = row.querySelector("select.line-product");
+      if ((removed && removed.checked) || !select || !select.value) return;
+      if (!ids.includes(select.value)) ids.push(select.value);
+    });
+    return ids;
+  }
+
+  function refreshSuggestions(editor) {
+    const container = document.querySelector(".document-suggestions [data-suggestions-url]");
+    if (!container || !editor || !window.htmx) return;
+    const params = new URLSearchParams();
+    chosenProductIds(editor).forEach((id) => params.append("product", id));
+    const query = params.toString();
+    const url = container.dataset.suggestionsUrl + (query ? `&${query}` : "");
+    window.htmx.ajax("GET", url, { target: container, swap: "innerHTML" });
+  }
+
+  document.addEventListener("focusin", (event) => {
+    const select = event.target.closest("select.line-product");
+    if (select) fillOptions(select);
+  });
+
+  document.addEventListener("pointerdown", (event) => {
+    const select = event.target.closest("select.line-product");
+    if (select) fillOptions(select);
+  });
+
+  document.addEventListener("change", (event) => {
+    const editor = event.target.closest(".line-editor");
+    if (!editor) return;
+    if (event.target.matches("select.line-product, input[name$='-DELETE']")) refreshSuggestions(editor);
+  });
+
   document.addEventListener("click", (event) => {
     const add = event.target.closest(".line-add");
     if (add) {
@@ -62,7 +121,10 @@
         window.bootstrap.Collapse.getOrCreateInstance(collapse).show();
       }
       const row = firstEmptyRow(editor) || addLine(editor);
-      if (row) fillLine(row, suggestion.dataset);
+      if (row) {
+        fillLine(row, suggestion.dataset);
+        refreshSuggestions(editor);
+      }
       return;
     }
 

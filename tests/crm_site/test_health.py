@@ -89,3 +89,15 @@ def test_stale_imports_and_exports_are_failed_by_the_sweep(rep):
     fresh.refresh_from_db()
     assert stuck.status == DataJob.Status.FAILED and "interrupted" in stuck.error
     assert fresh.status == DataJob.Status.RUNNING
+
+
+def test_every_beat_schedule_names_a_registered_task():
+    """A schedule whose task was renamed or never imported would fail silently in beat."""
+    from django_celery_beat.models import PeriodicTask
+
+    from crm_site.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert {"sales.send_due_reminders", "sales.expire_quotes", "sales.refresh_suggestions"} <= scheduled
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)

@@ -199,7 +199,9 @@ def test_convert_page_offers_the_visible_duplicates_then_converts(personas, clie
     response = client.get(reverse("sales:lead_convert", args=[lead.pk]))
     assert response.status_code == 200
     assert response.context["visible_ids"] == {mine.pk}
-    assert {candidate.customer.pk for candidate in response.context["candidates"]} == {mine.pk, theirs.pk}
+    # Only the customer the rep may open is offered; the other one is not named at all.
+    assert [candidate.customer.pk for candidate in response.context["candidates"]] == [mine.pk]
+    assert response.context["hidden_matches"] is True
     # Picking a customer the rep may not see is refused, and nothing is written.
     response = client.post(reverse("sales:lead_convert", args=[lead.pk]), {"customer": theirs.pk})
     assert response.status_code == 400 and not Opportunity.objects.exists()

@@ -64,7 +64,13 @@ def test_the_board_shows_only_what_the_user_may_see_and_filters_by_owner_and_tea
     assert names(rep) == {"Mine"}
     assert names(manager) == {"Mine", "Colleague's"}
     assert names(manager, owner=rep.pk) == {"Mine"}
-    assert names(manager, team=outsider_rep.team.pk) == set()
+    # A team outside the manager's scope is not a choice: the filter says so, nothing leaks.
+    response = client_for(manager).get(reverse("sales:pipeline"), {"team": outsider_rep.team.pk})
+    assert "team" in response.context["filter_form"].errors
+    assert {card.name for column in response.context["board"].columns for card in column.cards} == {
+        "Mine",
+        "Colleague's",
+    }
     html = client_for(rep).get(reverse("sales:pipeline")).content.decode()
     assert mine.customer.name in html and reverse("sales:opportunity_move", args=[mine.pk]) in html
 
