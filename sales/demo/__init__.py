@@ -41,7 +41,7 @@ from sales.services.suggestions import suggestions_refresh
 
 # Scale: leads and opportunities grow with the customers, up to what a sales team really has.
 LEADS_PER_CUSTOMER, MAX_LEADS, MIN_LEADS = 0.1, 5_000, 30
-OPPORTUNITIES_PER_CUSTOMER, MAX_OPPORTUNITIES, MIN_OPPORTUNITIES = 0.05, 5_000, 16
+OPPORTUNITIES_PER_CUSTOMER, MAX_OPPORTUNITIES, MIN_OPPORTUNITIES = 0.05, 5_000, 40
 CUSTOMER_CALLS_PER_CUSTOMER, MAX_CUSTOMER_CALLS = 0.04, 4_000
 
 

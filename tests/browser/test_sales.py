@@ -90,6 +90,42 @@ def test_dragging_a_card_to_the_next_stage_moves_the_opportunity(live_server, pa
     assert page.locator("body").inner_text().count("Office chairs") >= 1
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_quote_built_from_a_suggestion_becomes_an_order_an_invoice_and_is_paid_in_two_parts(
+    live_server, page, sales_data, tmp_path
+):
+    """The seed's example end to end: the rep picks a suggestion on a new quote, then the quote
+    becomes an order, the order an invoice, and two payments settle it."""
+    customer_id = sales_data["opportunity"].customer_id
+    _log_in(page, live_server)
+    page.goto(f"{live_server.url}/sales/quotes/new/?customer={customer_id}")
+    suggestion = page.locator("[data-suggestion-add]").first
+    suggestion.wait_for()
+    product_name = suggestion.get_attribute("data-product-name")
+    suggestion.click()
+    page.click("text=Create the quote")
+    page.wait_for_selector("text=Draft")
+    assert product_name in page.locator("body").inner_text()
+
+    page.click("button:has-text('Make an order')")
+    page.wait_for_url("**/sales/orders/*/")
+    page.click("button:has-text('Confirm')")
+    page.wait_for_selector("button:has-text('Invoice this order')").click()
+    page.wait_for_url("**/sales/invoices/*/")
+    invoice_url = page.url
+    total = page.locator("[data-testid=grand-total]").inner_text().replace(",", "")
+    half = f"{float(total) / 2:.2f}"
+    for amount in (half, f"{float(total) - float(half):.2f}"):
+        page.fill("input[name=amount]", amount)
+        page.click("button:has-text('Record the payment')")
+        page.wait_for_load_state()
+    page.goto(invoice_url)
+    page.screenshot(path=_shot_dir(tmp_path) / "invoice-paid.png", full_page=True)
+    # (No ORM here: Playwright's event loop runs in this thread.)
+    assert "Paid" in page.locator("h1").inner_text()
+    assert "No payment yet" not in page.locator("body").inner_text()
+
+
 SALES_PAGES = [
     ("overview", "/sales/"),
     ("my-day", "/sales/my-day/"),
