@@ -19,7 +19,7 @@ from crm_site.bench import BenchContext, BenchJob, BenchPage
 from crm_site.bulkload import bulk_table
 from crm_site.models import Notification, User
 from customers.models import Customer
-from sales.models import Activity, Invoice, Order, OrderLine
+from sales.models import Activity, Invoice, Opportunity, Order, OrderLine
 
 REMINDERS = 10_000
 AFTER_SALE_ORDERS = 1_000
@@ -47,6 +47,24 @@ def _biggest_order() -> dict[str, int]:
         "product": OrderLine.objects.filter(order_id=order_id).order_by("pk").values_list("product_id", flat=True)[0],
         "invoice": Invoice.objects.filter(order_id=order_id).values_list("pk", flat=True).first() or 0,
     }
+
+
+def _bestseller_url(ctx: BenchContext) -> str:
+    """The product on the most order lines: its page counts its orders and co-purchases."""
+    top = OrderLine.objects.values("product_id").annotate(lines=Count("id")).order_by("-lines").first()
+    return reverse("sales:product_detail", args=[top["product_id"] if top else 0])
+
+
+def _busiest_opportunity_url(ctx: BenchContext) -> str:
+    """The manager's team's open opportunity with the most activities."""
+    busiest = (
+        Opportunity.objects.filter(status=Opportunity.Status.OPEN, owner__username__in=["manager", "sales1", "sales2"])
+        .annotate(entries=Count("activities"))
+        .order_by("-entries", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return reverse("sales:opportunity_detail", args=[busiest or 0])
 
 
 def _order_url(ctx: BenchContext) -> str:
@@ -136,9 +154,12 @@ PAGES = [
     BenchPage("pipeline board (team)", lambda ctx: reverse("sales:pipeline"), "manager"),
     BenchPage("pipeline board (own)", lambda ctx: reverse("sales:pipeline"), "sales1"),
     BenchPage("opportunity list", lambda ctx: reverse("sales:opportunity_list"), "manager"),
+    BenchPage("opportunity, most activities", _busiest_opportunity_url, "manager"),
     BenchPage("my day", lambda ctx: reverse("sales:my_day"), "sales1"),
     BenchPage("lead list", lambda ctx: reverse("sales:lead_list"), "manager"),
     BenchPage("product list", lambda ctx: reverse("sales:product_list"), "manager"),
+    BenchPage("product, bestseller", _bestseller_url, "manager"),
+    BenchPage("invoices, overdue only", lambda ctx: reverse("sales:invoice_list") + "?overdue=on", "manager"),
     BenchPage("sales home (metrics)", lambda ctx: reverse("sales:index"), "manager"),
     BenchPage("order, most lines", _order_url, "manager"),
     BenchPage("order suggestions (htmx)", _suggestions_url, "manager"),
