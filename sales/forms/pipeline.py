@@ -169,7 +169,8 @@ class ProductChoiceField(forms.ChoiceField):
 
 
 class OpportunityLineForm(forms.Form):
-    product = ProductChoiceField(label=_("Product"))
+    # Rendered with the fast_select tag: the whole catalogue is an option list on every row.
+    product = ProductChoiceField(label=_("Product"), widget=forms.Select(attrs={"class": "form-select"}))
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
     unit_price = forms.DecimalField(
         label=_("Unit price"),
