@@ -24,3 +24,11 @@ def in_quiet_hours(*, moment: datetime.datetime, start: datetime.time, end: date
         return start <= now < end
     # The window wraps past midnight: late evening or early morning.
     return now >= start or now < end
+
+
+def customer_messages_quiet(now: datetime.datetime) -> bool:
+    """Whether ``now`` is within the quiet hours set in the sales settings (one query)."""
+    from sales.models import SalesSettings
+
+    sales_settings = SalesSettings.load()
+    return in_quiet_hours(moment=now, start=sales_settings.quiet_hours_start, end=sales_settings.quiet_hours_end)

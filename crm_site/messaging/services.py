@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_site.messaging.phone import normalize_phone
+from crm_site.messaging.quiet import marketing_is_quiet
 from crm_site.messaging.sms import Sms, SmsError, get_sms_backend
 from crm_site.models import Channel, OutboxMessage, Purpose, Suppression
 
@@ -212,7 +213,7 @@ def outbox_dispatch(*, limit: int | None = None) -> DispatchResult:
     OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM_AFTER).update(
         status=OutboxMessage.Status.QUEUED
     )
-    batch = _claim(now=now, limit=limit or settings.OUTBOX_BATCH_SIZE)
+    batch = _claim(now=now, limit=limit or settings.OUTBOX_BATCH_SIZE, marketing=not marketing_is_quiet(now))
     result = DispatchResult(claimed=len(batch))
     suppressed = _suppressed_in(batch)
     sms_backend = None
@@ -250,17 +251,18 @@ def outbox_dispatch(*, limit: int | None = None) -> DispatchResult:
     return result
 
 
-def _claim(*, now, limit: int) -> list[OutboxMessage]:
-    """Take up to ``limit`` due messages for this worker in one transaction. On PostgreSQL other
-    workers skip the locked rows (SKIP LOCKED); on SQLite the transaction holds the write lock
-    from its start (IMMEDIATE), so two workers claim one after the other."""
+def _claim(*, now, limit: int, marketing: bool = True) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages for this worker in one transaction (marketing ones only
+    when ``marketing``: not during quiet hours). On PostgreSQL other workers skip the locked rows
+    (SKIP LOCKED); on SQLite the transaction holds the write lock from its start (IMMEDIATE), so
+    two workers claim one after the other."""
+    due = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+        status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now
+    )
+    if not marketing:
+        due = due.exclude(purpose=Purpose.MARKETING)
     with transaction.atomic():
-        ids = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)[:limit]
-        )
+        ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
         OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.QUEUED).update(
             status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )

@@ -219,3 +219,27 @@ def test_many_messages_are_queued_in_one_go_once_per_key_honouring_suppression()
 
     messages_enqueue_many(batch)  # asking again writes nothing new
     assert OutboxMessage.objects.count() == 3
+
+
+def test_marketing_messages_wait_while_a_registered_quiet_hours_check_says_so():
+    from crm_site.messaging.quiet import register_quiet_hours, unregister_quiet_hours
+
+    quiet = {"now": True}
+    register_quiet_hours("test", lambda now: quiet["now"])
+    try:
+        with time_machine.travel(NOW, tick=False):
+            offer = enqueue_sms(key="offer-1", purpose=Purpose.MARKETING)
+            receipt = enqueue_sms(key="receipt-1", recipient="09120000009")
+            assert outbox_dispatch().sent == 1
+        offer.refresh_from_db()
+        receipt.refresh_from_db()
+        assert (offer.status, offer.attempts) == (OutboxMessage.Status.QUEUED, 0)
+        assert receipt.status == OutboxMessage.Status.SENT
+
+        quiet["now"] = False
+        with time_machine.travel(NOW, tick=False):
+            assert outbox_dispatch().sent == 1
+        offer.refresh_from_db()
+        assert offer.status == OutboxMessage.Status.SENT
+    finally:
+        unregister_quiet_hours("test")

@@ -219,3 +219,29 @@ def test_placeholders_are_filled_and_braces_in_a_name_are_harmless():
 
 def test_message_render_leaves_unknown_placeholders():
     assert message_render(template="{a} {b} {{c}}", values={"a": "1"}) == "1 {b} {{c}}"
+
+
+def test_a_thank_you_queued_before_the_night_and_still_due_at_night_waits_for_the_morning():
+    """Queued at 20:59, its first send failed; the retry falls in the quiet hours: the dispatcher
+    holds it (and any marketing message) until 09:00, while transactional messages still go."""
+    from crm_site.messaging import sms
+    from crm_site.messaging.services import message_enqueue, outbox_dispatch
+
+    evening = datetime.datetime(2026, 3, 10, 20, 59, tzinfo=TEHRAN)
+    order_due(thanks_at=evening - datetime.timedelta(minutes=5))
+    with time_machine.travel(evening, tick=False):
+        after_sale_send_due()
+    thanks = messages().get()
+    OutboxMessage.objects.filter(pk=thanks.pk).update(next_attempt_at=evening + datetime.timedelta(minutes=3))
+
+    with time_machine.travel(evening + datetime.timedelta(minutes=30), tick=False):
+        message_enqueue(channel=Channel.SMS, recipient=PHONE, body="Your code is 1234", idempotency_key="otp-1")
+        outbox_dispatch()
+    thanks.refresh_from_db()
+    assert thanks.status == OutboxMessage.Status.QUEUED
+    assert [message.body for message in sms.sent] == ["Your code is 1234"]
+
+    with time_machine.travel(datetime.datetime(2026, 3, 11, 9, 0, tzinfo=TEHRAN), tick=False):
+        outbox_dispatch()
+    thanks.refresh_from_db()
+    assert thanks.status == OutboxMessage.Status.SENT and thanks.attempts == 1
