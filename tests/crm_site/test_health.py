@@ -99,5 +99,5 @@ def test_every_beat_schedule_names_a_registered_task():
 
     app.loader.import_default_modules()
     scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert {"sales.send_due_reminders", "sales.expire_quotes", "sales.refresh_suggestions"} <= scheduled
+    assert {"sales.send_due_reminders", "sales.expire_quotes", "service.check_sla"} <= scheduled
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
