@@ -63,6 +63,9 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
     # scoring rules, the product catalogue and the after-sale messages.
     "sales_setup": frozenset({Role.ADMIN, Role.MANAGER}),
     "service": frozenset({Role.ADMIN, Role.MANAGER, Role.SERVICE_AGENT}),
+    # The service process's configuration: assignment rules, SLA policies and calendars,
+    # categories and skills, contractors, the service settings.
+    "service_setup": frozenset({Role.ADMIN, Role.MANAGER}),
     "marketing": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
     "analytics": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
     "portal": frozenset({Role.CONTRACTOR}),

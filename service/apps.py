@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ServiceConfig(AppConfig):
     name = "service"
     verbose_name = _("Service")
+
+    def ready(self) -> None:
+        from service import admin, panels  # noqa: F401  (admin pages and the 360° panels register themselves)

@@ -1,5 +1,9 @@
 """What ``make bench`` measures in the service app (see crm_site/bench.py).
 
+Pages: the service home as the manager and as the agent, the agent's ticket list, the ticket of
+the agent's team with the most messages, and the contractor portal. URLs are reversed when the
+bench runs, so that this module imports whatever pages exist.
+
 Job: the service-level check over 10,000 open tickets whose warnings and deadlines have all come
 up at once (the worst minute the job can meet): 40,000 events, each acted on exactly once.
 """
@@ -7,13 +11,16 @@ up at once (the worst minute the job can meet): 40,000 events, each acted on exa
 import secrets
 from datetime import timedelta
 
+from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
-from crm_site.bench import BenchContext, BenchJob
+from crm_site.bench import BenchContext, BenchJob, BenchPage
 from crm_site.bulkload import bulk_table
 from crm_site.models import Notification, User
 from customers.models import Customer
 from service.models import Ticket, TicketEvent
+from service.selectors.dashboard import tickets_for
 
 TICKETS = 10_000
 _PREFIX = "BENCH-"
@@ -69,5 +76,27 @@ def _check(ctx: BenchContext) -> None:
         raise RuntimeError(f"{left} of the {TICKETS:,} tickets were not escalated ({result.breaches} breaches).")
 
 
-PAGES: list = []
+def _busiest_ticket_url(ctx: BenchContext) -> str:
+    """The ticket with the most messages among those agent1 may see (their team's)."""
+    agent = User.objects.get(username="agent1")
+    busiest = (
+        tickets_for(user=agent)
+        .exclude(number__startswith=_PREFIX)
+        .annotate(message_count=Count("messages"))
+        .order_by("-message_count", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if busiest is None:
+        raise RuntimeError("No ticket for agent1: seed the demo data first.")
+    return reverse("service:ticket_detail", args=[busiest])
+
+
+PAGES = [
+    BenchPage("service home (team, manager)", lambda ctx: reverse("service:index"), "manager"),
+    BenchPage("service home (agent)", lambda ctx: reverse("service:index"), "agent1"),
+    BenchPage("ticket list", lambda ctx: reverse("service:ticket_list"), "agent1"),
+    BenchPage("ticket, most messages", _busiest_ticket_url, "agent1"),
+    BenchPage("contractor portal", lambda ctx: reverse("portal:index"), "contractor1"),
+]
 JOBS = [BenchJob(f"SLA check: {TICKETS:,} open tickets past every target", _check, setup=_overdue_tickets)]

@@ -1,9 +1,13 @@
-from django.urls import path
+"""The service app's URLs: each part's views module lists its own patterns."""
 
-from service import views
+from service.views import index, public, setup, tickets, work_orders
 
 app_name = "service"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    *index.urlpatterns,
+    *tickets.urlpatterns,
+    *work_orders.urlpatterns,
+    *public.urlpatterns,
+    *setup.urlpatterns,
 ]

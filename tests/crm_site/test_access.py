@@ -39,7 +39,7 @@ AREA_PAGES = {
 
 # Areas that gate actions inside other pages rather than pages of their own; each is tested
 # with the feature it gates (e.g. customer_setup in tests/customers).
-ACTION_AREAS = {"customer_setup"}
+ACTION_AREAS = {"customer_setup", "service_setup"}
 
 
 def test_every_area_has_a_page_under_test():
@@ -172,3 +172,23 @@ def test_roles_are_read_once_per_request(rep, django_assert_num_queries):
     with django_assert_num_queries(1):
         for _ in range(5):
             user_roles(rep)
+
+
+def test_url_names_are_unique_within_each_namespace():
+    """Two views under one name make reverse() silently pick one of them."""
+    seen: dict[str, str] = {}
+    duplicates = []
+
+    def walk(patterns, namespace="", prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
+            elif pattern.name:
+                key = namespace + pattern.name
+                if key in seen:
+                    duplicates.append((key, seen[key], prefix + str(pattern.pattern)))
+                seen[key] = prefix + str(pattern.pattern)
+
+    walk(get_resolver().url_patterns)
+    assert duplicates == []

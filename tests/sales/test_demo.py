@@ -42,6 +42,7 @@ from sales.models import (
     SurveyInvitation,
 )
 from sales.totals import document_amounts, line_amounts
+from service.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def seed(customers: int = 60, seed: int = 4) -> str:
 def wipe(*, catalogue: bool = False) -> None:
     """Everything the seed made, children first (orders protect their customers). The catalogue
     and the lead rules stay unless asked: a second seed reuses them."""
-    for model in (Payment, SurveyInvitation, Invoice, OrderLine, Order, Activity, LeadAssignment, Lead):
+    for model in (Ticket, Payment, SurveyInvitation, Invoice, OrderLine, Order, Activity, LeadAssignment, Lead):
         model.objects.all().delete()
     for model in (StageChange, OpportunityLine, BuyingRole, Opportunity, Customer, User, Team):
         model.objects.all().delete()

@@ -1,0 +1,1 @@
+"""The service app's selectors, one module per part."""
