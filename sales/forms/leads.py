@@ -2,15 +2,14 @@
 They validate and normalise input; services write."""
 
 from django import forms
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import construct_instance
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm_site.messaging.phone import normalize_phone
+from crm_site.forms import clean_phone_field
 from crm_site.models import Team, User
+from crm_site.public_forms import SpamGuardFormMixin
 from customers.geography import Province
 from customers.models import Customer, Source
 from sales.models import AssignmentRule, DisqualifyReason, Lead, Pipeline, ScoringRule
@@ -20,11 +19,6 @@ LEAD_FORM_FIELDS = [
     "interest", "estimated_value", "notes",
 ]  # fmt: skip
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
-
-
-def clean_phone_field(value: str) -> str:
-    value = (value or "").strip()
-    return normalize_phone(value) if value else ""
 
 
 class LeadForm(forms.ModelForm):
@@ -155,17 +149,12 @@ class LeadImportForm(forms.Form):
 
 # --- the public contact form ------------------------------------------------------------------
 
-TOKEN_SALT = "sales.lead_form"  # noqa: S105  (a namespace for the signature, not a secret)
-TOKEN_MIN_SECONDS = 3  # faster than a person can fill the form in
-TOKEN_MAX_AGE = 24 * 3600  # a page left open longer is sent again with a fresh token
 
+class PublicLeadForm(SpamGuardFormMixin, forms.Form):
+    """Name, contact and message; the mixin adds the hidden token and the honeypot."""
 
-def form_token() -> str:
-    """A signed timestamp of when the form was drawn."""
-    return signing.dumps(timezone.now().timestamp(), salt=TOKEN_SALT)
+    token_salt = "sales.lead_form"  # noqa: S105  (a namespace for the signature, not a secret)
 
-
-class PublicLeadForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=200)
     phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
@@ -175,32 +164,12 @@ class PublicLeadForm(forms.Form):
     )
     utm_source = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
     utm_campaign = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
-    token = forms.CharField(widget=forms.HiddenInput)
-    # The honeypot: hidden from people by CSS, filled in by bots that fill every field.
-    website = forms.CharField(required=False, label=_("Leave this empty"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].widget.attrs.update({"dir": "ltr", "inputmode": "tel", "autocomplete": "tel"})
         self.fields["email"].widget.attrs.update({"dir": "ltr", "autocomplete": "email"})
         self.fields["name"].widget.attrs["autocomplete"] = "name"
-        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
-
-    @property
-    def is_honeypot(self) -> bool:
-        return bool((self.data.get("website") or "").strip())
-
-    def clean_token(self) -> str:
-        token = self.cleaned_data["token"]
-        try:
-            issued = float(signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE))
-        except signing.SignatureExpired:
-            raise ValidationError(_("This page was open too long. Please send the form again."), code="stale") from None
-        except (signing.BadSignature, TypeError, ValueError):
-            raise ValidationError(_("Please reload the page and send the form again."), code="bad_token") from None
-        if timezone.now().timestamp() - issued < TOKEN_MIN_SECONDS:
-            raise ValidationError(_("That was very quick. Please check your details and send again."), code="fast")
-        return token
 
     def clean_phone(self) -> str:
         return clean_phone_field(self.cleaned_data.get("phone"))

@@ -4,40 +4,23 @@ No login and no outside service: a honeypot field, a signed timestamp (too fast:
 a day old: send again) and a per-IP, per-phone and per-email rate limit in the cache keep spam out.
 """
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
 from crm_site.access import public_page
-from sales.forms.leads import PublicLeadForm, form_token
+from crm_site.public_forms import client_ip, rate_limit_hit
+from sales.forms.leads import PublicLeadForm
 from sales.services.leads import lead_capture_web
 
 RATE_LIMIT = 5  # submissions ...
 RATE_WINDOW_SECONDS = 10 * 60  # ... per this many seconds, per client IP, phone number and email address
 
 
-def client_ip(request) -> str:
-    """The visitor's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
-    outermost trusted proxy saw (a client can prepend anything to X-Forwarded-For, not append)."""
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if proxies and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _hit(key: str) -> int:
-    """Count one submission under ``key`` in the current window; return the count."""
-    cache_key = f"sales:lead_form:{key}"
-    cache.add(cache_key, 0, RATE_WINDOW_SECONDS)
-    try:
-        return cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, RATE_WINDOW_SECONDS)
-        return 1
+def _over_limit(key: str) -> bool:
+    """Count one submission under ``key`` ("ip:…", "phone:…", "email:…"); True past the limit."""
+    return rate_limit_hit("sales:lead_form", key, limit=RATE_LIMIT, window_seconds=RATE_WINDOW_SECONDS)
 
 
 def _too_many(request):
@@ -46,7 +29,7 @@ def _too_many(request):
 
 def _initial(request) -> dict:
     return {
-        "token": form_token(),
+        "token": PublicLeadForm.new_token(),
         "utm_source": request.GET.get("utm_source", "")[:100],
         "utm_campaign": request.GET.get("utm_campaign", "")[:100],
     }
@@ -57,7 +40,7 @@ def _initial(request) -> dict:
 def lead_form(request):
     if request.method != "POST":
         return render(request, "sales/lead_form/form.html", {"form": PublicLeadForm(initial=_initial(request))})
-    if _hit(f"ip:{client_ip(request)}") > RATE_LIMIT:
+    if _over_limit(f"ip:{client_ip(request)}"):
         return _too_many(request)
     form = PublicLeadForm(request.POST)
     if form.is_honeypot:
@@ -65,9 +48,9 @@ def lead_form(request):
         return render(request, "sales/lead_form/thanks.html")
     if form.is_valid():
         data = form.cleaned_data
-        if data["phone"] and _hit(f"phone:{data['phone']}") > RATE_LIMIT:
+        if data["phone"] and _over_limit(f"phone:{data['phone']}"):
             return _too_many(request)
-        if data["email"] and _hit(f"email:{data['email']}") > RATE_LIMIT:
+        if data["email"] and _over_limit(f"email:{data['email']}"):
             return _too_many(request)
         try:
             lead_capture_web(
@@ -83,10 +66,7 @@ def lead_form(request):
             form.add_error(None, error.messages)
         else:
             return render(request, "sales/lead_form/thanks.html")
-    if form.has_error("token"):
-        # A fresh token, so that sending the form again (after a human pause) works.
-        form.data = form.data.copy()
-        form.data["token"] = form_token()
+    form.renew_token_if_refused()
     return render(request, "sales/lead_form/form.html", {"form": form}, status=400)
 
 

@@ -4,6 +4,7 @@ transfers and edits. They check the shape of the input; the services check the r
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.forms import MultipleFileField
 from crm_site.models import User
 from service.models import Ticket, TicketCategory
 from service.selectors.tickets import agent_choices, category_choices
@@ -12,29 +13,11 @@ from service.services.tickets import TRANSITIONS
 ACCEPT = ".jpg,.jpeg,.png,.webp,.pdf,.txt,.docx,.xlsx"
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented recipe)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
 def attachments_field() -> MultipleFileField:
     return MultipleFileField(
         label=_("Attachments"),
         help_text=_("Images (JPEG, PNG, WebP), PDF, text, Word or Excel files."),
+        accept=ACCEPT,
     )
 
 

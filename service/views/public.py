@@ -9,7 +9,6 @@ Each checks its own secret or rate limit: there is no login to lean on.
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -17,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from crm_site.access import public_page
+from crm_site.public_forms import client_ip, rate_limit_hit
 from sales.forms.aftersale import SurveyAnswerForm
-from sales.views.lead_form import client_ip
-from service.forms.public import CustomerMessageForm, PublicTicketForm, form_token
+from service.forms.public import CustomerMessageForm, PublicTicketForm
 from service.selectors.public import (
     survey_get_by_token,
     ticket_public_attachments,
@@ -34,15 +33,9 @@ RATE_WINDOW_SECONDS = 10 * 60  # ... per this many seconds, per client IP, phone
 MESSAGE_RATE_LIMIT = 10  # messages on one ticket's status page per window
 
 
-def _hit(key: str) -> int:
-    """Count one submission under ``key`` in the current window; return the count."""
-    cache_key = f"service:public:{key}"
-    cache.add(cache_key, 0, RATE_WINDOW_SECONDS)
-    try:
-        return cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, RATE_WINDOW_SECONDS)
-        return 1
+def _over_limit(key: str, limit: int = RATE_LIMIT) -> bool:
+    """Count one submission under ``key`` ("ip:…", "phone:…", "ticket:…"); True past ``limit``."""
+    return rate_limit_hit("service:public", key, limit=limit, window_seconds=RATE_WINDOW_SECONDS)
 
 
 def _context(**extra) -> dict:
@@ -65,9 +58,9 @@ def _add_errors(form, error: ValidationError) -> None:
 @never_cache
 def public_ticket_create(request):
     if request.method != "POST":
-        form = PublicTicketForm(initial={"token": form_token()})
+        form = PublicTicketForm(initial={"token": PublicTicketForm.new_token()})
         return render(request, "service/public/form.html", _context(form=form))
-    if _hit(f"ip:{client_ip(request)}") > RATE_LIMIT:
+    if _over_limit(f"ip:{client_ip(request)}"):
         return _too_many(request)
     form = PublicTicketForm(request.POST, request.FILES)
     if form.is_honeypot:
@@ -76,7 +69,7 @@ def public_ticket_create(request):
     if form.is_valid():
         data = form.cleaned_data
         for contact in ("phone", "email"):
-            if data[contact] and _hit(f"{contact}:{data[contact]}") > RATE_LIMIT:
+            if data[contact] and _over_limit(f"{contact}:{data[contact]}"):
                 return _too_many(request)
         try:
             ticket = intake.public_ticket_create(
@@ -97,10 +90,7 @@ def public_ticket_create(request):
                 "service/public/thanks.html",
                 _context(ticket=ticket, status_link=intake.ticket_status_link(ticket=ticket)),
             )
-    if form.has_error("token"):
-        # A fresh token, so that sending the form again (after a human pause) works.
-        form.data = form.data.copy()
-        form.data["token"] = form_token()
+    form.renew_token_if_refused()
     return render(request, "service/public/form.html", _context(form=form), status=400)
 
 
@@ -111,7 +101,9 @@ def ticket_status(request, number: str, token: str):
     form = CustomerMessageForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if _hit(f"ticket:{ticket.pk}") > MESSAGE_RATE_LIMIT or _hit(f"ip:{client_ip(request)}") > RATE_LIMIT * 4:
+        if _over_limit(f"ticket:{ticket.pk}", MESSAGE_RATE_LIMIT) or _over_limit(
+            f"ip:{client_ip(request)}", RATE_LIMIT * 4
+        ):
             return _too_many(request)
         if form.is_valid():
             try:
