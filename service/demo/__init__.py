@@ -18,7 +18,7 @@ import importlib
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from crm_site.bulkload import BulkTables, bulk_table, next_ids, sequences_reset
 from crm_site.demo import DemoContext
@@ -87,10 +87,8 @@ def _service_team(ctx: DemoContext) -> int | None:
 
 
 def _ticket_url() -> str:
-    try:
-        return reverse("service:ticket_detail", args=[987654321]).replace("987654321", "{}")
-    except NoReverseMatch:  # the ticket page is not there (yet): timeline entries without a link
-        return ""
+    """The ticket page's address with a hole for the id: reversed once for thousands of rows."""
+    return reverse("service:ticket_detail", args=[987654321]).replace("987654321", "{}")
 
 
 def _refs(ctx: DemoContext, clock: Clock) -> Refs | None:

@@ -56,7 +56,7 @@ class Refs:
     team_id: int | None
     handoff_limit: int
     ticket_type: int  # content type of Ticket, for the timeline
-    ticket_url: str  # "/service/tickets/{}/" or "" while the page does not exist
+    ticket_url: str  # "/service/tickets/{}/"
     now: datetime
 
 
@@ -264,7 +264,7 @@ class TicketWriter:
             direction=Interaction.Direction.INBOUND,
             content_type_id=refs.ticket_type,
             object_id=str(pk),
-            url=refs.ticket_url.format(pk) if refs.ticket_url else "",
+            url=refs.ticket_url.format(pk),
             created_at=created,
         )
         self.next_interaction += 1

@@ -94,6 +94,12 @@ class WorkOrder(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.contractor_id}: {self.get_status_display()}"
 
+    def get_absolute_url(self) -> str:
+        """The contractor's page of the work order (staff see it on the ticket)."""
+        from django.urls import reverse
+
+        return reverse("portal:work_order", args=[self.pk])
+
 
 class WorkOrderUpdate(models.Model):
     """A contractor's (or staff's) note, status change or photo on a work order."""

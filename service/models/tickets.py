@@ -217,6 +217,11 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.number}: {self.subject}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("service:ticket_detail", args=[self.pk])
+
 
 class TicketMessage(models.Model):
     """The conversation: replies the customer sees, notes only staff see, and what the customer wrote."""

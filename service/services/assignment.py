@@ -8,7 +8,6 @@ When nothing assigns it, the service managers are told once, so the ticket does 
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from crm_site.access import Role
@@ -107,19 +106,12 @@ def _notify_unassigned(ticket: Ticket, url: str) -> None:
         )
 
 
-def _ticket_url(ticket: Ticket) -> str:
-    try:
-        return reverse("service:ticket_detail", args=[ticket.pk])
-    except NoReverseMatch:  # the ticket pages are not installed (a partial deployment or test)
-        return ""
-
-
 @transaction.atomic
 def ticket_assign_auto(*, ticket: Ticket) -> User | None:
     """Give a saved ticket its owner by the assignment rules. Sets ``owner``, ``team`` (the owner's)
     and ``assignment_rule`` on the ticket, records the assignment on its history and notifies the
     owner. Returns the owner, or None when no rule assigned it (the managers are told once)."""
-    url = _ticket_url(ticket)
+    url = ticket.get_absolute_url()
     rules = AssignmentRule.objects.filter(is_active=True).select_related("category").order_by("order", "pk")
     for rule in rules:
         if not rule_matches(rule=rule, ticket=ticket):

@@ -26,7 +26,7 @@ from sales.services.aftersale import message_render
 from service.models import ServiceSettings, Ticket, TicketCategory, TicketMessage
 from service.services.satisfaction import customer_sms_number, site_link
 from service.services.ticket_attachments import attachments_validate
-from service.services.tickets import ticket_create, ticket_set_status, ticket_url
+from service.services.tickets import ticket_create, ticket_set_status
 
 PUBLIC_KINDS = (Ticket.Kind.REQUEST, Ticket.Kind.COMPLAINT)
 # Anonymous uploads: images and PDF only (no office files, which can carry macros), few and small.
@@ -208,7 +208,7 @@ def ticket_customer_message(*, ticket: Ticket, body: str) -> TicketMessage:
             recipient=ticket.owner,
             title=_("The customer wrote on ticket %(number)s") % {"number": ticket.number},
             body=body[:500],
-            url=ticket_url(ticket),
+            url=ticket.get_absolute_url(),
             dedupe_key=f"service:customer-message:{message.pk}",
         )
     return message

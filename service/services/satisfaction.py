@@ -27,7 +27,6 @@ from customers.services import interaction_record
 from sales.models import Activity
 from sales.services.aftersale import COMMENT_MAX_LENGTH, message_render
 from service.models import SatisfactionSurvey, ServiceSettings, Ticket, TicketEvent
-from service.services.tickets import ticket_url
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ def _low_score_follow_up(*, survey: SatisfactionSurvey, now: datetime.datetime) 
         title=_("Low satisfaction score (%(score)s/5) on ticket %(number)s")
         % {"score": survey.score, "number": ticket.number},
         body=survey.comment[:500] or ticket.subject,
-        url=ticket_url(ticket),
+        url=ticket.get_absolute_url(),
         dedupe_key=f"service:csat-low:{survey.pk}",
     )
     return activity
@@ -188,7 +187,7 @@ def survey_answer(*, survey: SatisfactionSurvey, score: int, comment: str = "") 
         subject=_("Satisfaction: %(score)s/5 for ticket %(number)s") % {"score": score, "number": ticket.number},
         body=comment,
         source=survey,
-        url=ticket_url(ticket),
+        url=ticket.get_absolute_url(),
     )
     if score <= ServiceSettings.load().low_score:
         _low_score_follow_up(survey=survey, now=now)

@@ -252,6 +252,7 @@ def _act(deadline: _Deadline, batch: list[Ticket], *, now: datetime) -> None:
                     recipient=recipient,
                     title=title[:200],
                     body=ticket.subject,
+                    url=ticket.get_absolute_url(),
                     dedupe_key=f"sla:{kind}:{deadline.name}:{ticket.pk}:{recipient.pk}",
                 )
             )

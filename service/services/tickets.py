@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,10 +44,6 @@ EDITABLE_FIELDS = ("category", "priority", "kind", "subject", "description")
 OWNER_ROLES = frozenset({Role.SERVICE_AGENT, Role.MANAGER, Role.ADMIN})
 
 
-def ticket_url(ticket: Ticket) -> str:
-    return reverse("service:ticket_detail", args=[ticket.pk])
-
-
 def ticket_search_text(*, ticket: Ticket) -> str:
     return " ".join(part for part in (search_key(ticket.number), search_key(ticket.subject)) if part)
 
@@ -79,7 +74,7 @@ def _timeline(*, ticket: Ticket, by: User | None, subject: str, body: str = "", 
         body=body,
         direction=direction,
         source=source or ticket,
-        url=ticket_url(ticket),
+        url=ticket.get_absolute_url(),
     )
 
 
@@ -167,7 +162,7 @@ def ticket_create(
                 recipient=owner,
                 title=_("New ticket for you: %(number)s") % {"number": ticket.number},
                 body=ticket.subject,
-                url=ticket_url(ticket),
+                url=ticket.get_absolute_url(),
                 dedupe_key=f"ticket-assigned:{ticket.pk}:{owner.pk}",
             )
     return ticket
@@ -268,7 +263,7 @@ def ticket_transfer(*, ticket: Ticket, to_user: User, by: User, reason: str) -> 
             recipient=to_user,
             title=_("Ticket %(number)s was handed over to you") % {"number": ticket.number},
             body=reason,
-            url=ticket_url(ticket),
+            url=ticket.get_absolute_url(),
             dedupe_key=f"ticket-transfer:{transfer.pk}",
         )
     _flag_handoffs(ticket=ticket)
@@ -291,7 +286,7 @@ def _flag_handoffs(*, ticket: Ticket) -> None:
             title=_("Ticket %(number)s was handed over %(count)s times")
             % {"number": ticket.number, "count": ticket.handoffs},
             body=ticket.subject,
-            url=ticket_url(ticket),
+            url=ticket.get_absolute_url(),
             dedupe_key=f"ticket-handoffs:{ticket.pk}",
         )
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,14 +30,6 @@ CLOSED_TICKET_STATUSES = frozenset({Ticket.Status.RESOLVED, Ticket.Status.CLOSED
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 # Extension -> the image type its first bytes must show: a renamed file is refused.
 PHOTO_EXTENSIONS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
-
-
-def _ticket_url(ticket: Ticket) -> str:
-    # The ticket page belongs to another part; a missing route must not break a work order.
-    try:
-        return reverse("service:ticket_detail", args=[ticket.pk])
-    except NoReverseMatch:
-        return ""
 
 
 def _image_kind(head: bytes) -> str | None:
@@ -133,7 +125,7 @@ def _tell_owner(*, work_order: WorkOrder, update: WorkOrderUpdate, title: str) -
         recipient=ticket.owner,
         title=title,
         body=update.note[:500],
-        url=_ticket_url(ticket),
+        url=ticket.get_absolute_url(),
         dedupe_key=f"work_order_update:{update.pk}",
     )
 

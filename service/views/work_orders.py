@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -45,14 +45,6 @@ def photo_response(update: WorkOrderUpdate) -> FileResponse:
     return response
 
 
-def _ticket_url(ticket: Ticket) -> str:
-    # The ticket page is part S1's; fall back to the work order panel while it is missing.
-    try:
-        return reverse("service:ticket_detail", args=[ticket.pk])
-    except NoReverseMatch:
-        return reverse("service:ticket_work_orders", args=[ticket.pk])
-
-
 def _panel(request, ticket: Ticket, *, problem: str = ""):
     return render(
         request,
@@ -82,7 +74,7 @@ def work_order_create(request, pk: int):
             add_form_errors(form, error)
         else:
             messages.success(request, _("Work order sent to the contractor."))
-            return redirect(_ticket_url(ticket))
+            return redirect(ticket)
     return render(
         request,
         "service/work_orders/work_order_form.html",
@@ -92,7 +84,7 @@ def work_order_create(request, pk: int):
             "skill_form": skill_form,
             "skill": skill,
             "needed_skill": needed,
-            "ticket_url": _ticket_url(ticket),
+            "ticket_url": ticket.get_absolute_url(),
         },
     )
 
@@ -122,7 +114,7 @@ def work_order_cancel_view(request, pk: int):
         messages.error(request, problem)
     else:
         messages.success(request, _("Work order cancelled."))
-    return redirect(_ticket_url(work_order.ticket))
+    return redirect(work_order.ticket)
 
 
 @area_required("service")
