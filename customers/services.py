@@ -19,6 +19,7 @@ from crm_site.messaging.phone import normalize_phone
 from crm_site.messaging.services import message_enqueue, normalize_address
 from crm_site.models import Channel, Purpose, User
 from crm_site.text import normalize_text, search_key
+from crm_site.tree import tree_node_save
 from customers.models import Customer, CustomerEmail, CustomerGroup, CustomerPhone, Interaction
 
 # Text fields cleaned with normalize_text before saving.
@@ -229,32 +230,9 @@ def customers_refresh_derived(*, customer_ids: Iterable[int]) -> None:
 # --- groups ---------------------------------------------------------------------------------
 
 
-def _group_path(group: CustomerGroup) -> tuple[str, int]:
-    if group.parent_id is None:
-        return f"{group.pk}/", 0
-    parent = CustomerGroup.objects.only("path", "depth").get(pk=group.parent_id)
-    if parent.path.startswith(f"{group.pk}/") or f"/{group.pk}/" in parent.path:
-        raise ValidationError({"parent": _("A group cannot be moved under one of its own sub-groups.")})
-    return f"{parent.path}{group.pk}/", parent.depth + 1
-
-
-@transaction.atomic
 def group_save(*, group: CustomerGroup) -> CustomerGroup:
     """Create or move a group, keeping the materialised paths of it and its sub-groups right."""
-    group.name = normalize_text(group.name)
-    old_path = group.path
-    group.full_clean(exclude=["path", "depth"])
-    if group.pk is None:
-        group.path = "pending/"
-        group.save()
-    group.path, group.depth = _group_path(group)
-    group.save()
-    if old_path and old_path != group.path:
-        for child in CustomerGroup.objects.filter(path__startswith=old_path).exclude(pk=group.pk):
-            child.path = group.path + child.path[len(old_path) :]
-            child.depth = child.path.count("/") - 1
-            child.save(update_fields=["path", "depth"])
-    return group
+    return tree_node_save(group, cycle_message=_("A group cannot be moved under one of its own sub-groups."))
 
 
 def group_create(*, name: str, parent: CustomerGroup | None = None, description: str = "") -> CustomerGroup:

@@ -6,11 +6,11 @@ catalogue's search box matches one column whichever keyboard typed the query.
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm_site.text import normalize_text, search_key
+from crm_site.tree import tree_node_save
 from sales.models import Product, ProductCategory
 
 # Text fields cleaned with normalize_text before saving (Persian letters and digits, single spaces).
@@ -102,34 +102,10 @@ def product_update(*, product: Product, **fields) -> Product:
 # --- categories --------------------------------------------------------------------------------
 
 
-def _category_path(category: ProductCategory) -> tuple[str, int]:
-    if category.parent_id is None:
-        return f"{category.pk}/", 0
-    parent = ProductCategory.objects.only("path", "depth").get(pk=category.parent_id)
-    if parent.path.startswith(f"{category.pk}/") or f"/{category.pk}/" in parent.path:
-        raise ValidationError({"parent": _("A category cannot be moved under one of its own sub-categories.")})
-    return f"{parent.path}{category.pk}/", parent.depth + 1
-
-
-@transaction.atomic
 def category_save(*, category: ProductCategory) -> ProductCategory:
     """Create, rename or move a category, keeping the materialised paths of it and its
-    sub-categories right (as customers.services.group_save does for customer groups)."""
-    category.name = normalize_text(category.name)
-    old_path = category.path if category.pk else ""
-    category.full_clean(exclude=["path", "depth"])
-    if category.pk is None:
-        category.path = "pending/"
-        category.save()
-    category.path, category.depth = _category_path(category)
-    category.save()
-    if old_path and old_path != category.path:
-        # One UPDATE per descendant; a move touches one branch of a tree of a few hundred nodes.
-        for child in ProductCategory.objects.filter(path__startswith=old_path).exclude(pk=category.pk):
-            child.path = category.path + child.path[len(old_path) :]
-            child.depth = child.path.count("/") - 1
-            child.save(update_fields=["path", "depth"])
-    return category
+    sub-categories right."""
+    return tree_node_save(category, cycle_message=_("A category cannot be moved under one of its own sub-categories."))
 
 
 def category_create(*, name: str, parent: ProductCategory | None = None) -> ProductCategory:

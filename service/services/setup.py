@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crm_site.models import User
 from crm_site.text import normalize_text
+from crm_site.tree import tree_node_save
 from service.models import (
     AssignmentRule,
     BusinessCalendar,
@@ -183,33 +184,10 @@ def holiday_delete(*, holiday: Holiday) -> None:
 # --- categories and skills ---------------------------------------------------------------------
 
 
-def _category_path(category: TicketCategory) -> tuple[str, int]:
-    if category.parent_id is None:
-        return f"{category.pk}/", 0
-    parent = TicketCategory.objects.only("path", "depth").get(pk=category.parent_id)
-    if parent.path.startswith(f"{category.pk}/") or f"/{category.pk}/" in parent.path:
-        raise ValidationError({"parent": _("A category cannot be moved under itself or its sub-categories.")})
-    return f"{parent.path}{category.pk}/", parent.depth + 1
-
-
-@transaction.atomic
 def category_save(*, category: TicketCategory) -> TicketCategory:
     """Create or move a category, keeping the materialised paths of it and its sub-categories
     right (rules and policies on a category reach its subtree by path prefix)."""
-    category.name = normalize_text(category.name)
-    old_path = category.path
-    category.full_clean(exclude=["path", "depth"])
-    if category.pk is None:
-        category.path = "pending/"
-        category.save()
-    category.path, category.depth = _category_path(category)
-    category.save()
-    if old_path and old_path != category.path:
-        for child in TicketCategory.objects.filter(path__startswith=old_path).exclude(pk=category.pk):
-            child.path = category.path + child.path[len(old_path) :]
-            child.depth = child.path.count("/") - 1
-            child.save(update_fields=["path", "depth"])
-    return category
+    return tree_node_save(category, cycle_message=_("A category cannot be moved under itself or its sub-categories."))
 
 
 @transaction.atomic
