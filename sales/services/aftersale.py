@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -177,11 +177,10 @@ def _deliver(*, kind: str, order: Order, config: SalesSettings) -> str:
 # --- the customer's answer ---------------------------------------------------------------------
 
 
-@transaction.atomic
-def survey_answer(*, invitation: SurveyInvitation, score: int, comment: str = "") -> bool:
-    """Record the customer's answer, once per token: a conditional UPDATE decides, so a double
-    submit (or two at once) writes one answer and one timeline entry. Returns False when the
-    survey had already been answered."""
+def survey_answer_claim(survey: models.Model, *, score: int, comment: str) -> bool:
+    """Check a 1–5 answer and record it on ``survey`` (any model with ``answered_at``, ``score``
+    and ``comment``: the sales survey and the service CSAT) unless it was answered already. A
+    conditional UPDATE decides, so a double submit (or two at once) records one answer."""
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise ValidationError({"score": _("Choose a score from 1 to 5.")})
     comment = (comment or "").strip()
@@ -190,12 +189,24 @@ def survey_answer(*, invitation: SurveyInvitation, score: int, comment: str = ""
             {"comment": _("Keep the comment under %(count)s characters.") % {"count": COMMENT_MAX_LENGTH}}
         )
     answered_at = timezone.now()
-    won = SurveyInvitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(
-        answered_at=answered_at, score=score, comment=comment
+    won = (
+        type(survey)
+        .objects.filter(pk=survey.pk, answered_at__isnull=True)
+        .update(answered_at=answered_at, score=score, comment=comment)
     )
-    if not won:
+    if won:
+        survey.answered_at, survey.score, survey.comment = answered_at, score, comment
+    return bool(won)
+
+
+@transaction.atomic
+def survey_answer(*, invitation: SurveyInvitation, score: int, comment: str = "") -> bool:
+    """Record the customer's answer, once per token: a conditional UPDATE decides, so a double
+    submit (or two at once) writes one answer and one timeline entry. Returns False when the
+    survey had already been answered."""
+    if not survey_answer_claim(invitation, score=score, comment=comment):
         return False
-    invitation.answered_at, invitation.score, invitation.comment = answered_at, score, comment
+    answered_at, comment = invitation.answered_at, invitation.comment
     interaction_record(
         customer=invitation.customer,
         kind=Interaction.Kind.SURVEY,

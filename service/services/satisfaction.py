@@ -25,7 +25,7 @@ from crm_site.services import notification_create
 from customers.models import Customer, Interaction
 from customers.services import interaction_record
 from sales.models import Activity
-from sales.services.aftersale import COMMENT_MAX_LENGTH, message_render
+from sales.services.aftersale import message_render, survey_answer_claim
 from service.models import SatisfactionSurvey, ServiceSettings, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -157,20 +157,9 @@ def survey_answer(*, survey: SatisfactionSurvey, score: int, comment: str = "") 
     """Record the customer's answer, once per survey. Returns False when it was already answered
     (nothing is written then). A score at or below the settings' low score gives the manager a
     follow-up task due tomorrow at 10:00 and a notification."""
-    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        raise ValidationError({"score": _("Choose a score from 1 to 5.")})
-    comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX_LENGTH:
-        raise ValidationError(
-            {"comment": _("Keep the comment under %(count)s characters.") % {"count": COMMENT_MAX_LENGTH}}
-        )
-    now = timezone.now()
-    won = SatisfactionSurvey.objects.filter(pk=survey.pk, answered_at__isnull=True).update(
-        answered_at=now, score=score, comment=comment
-    )
-    if not won:
+    if not survey_answer_claim(survey, score=score, comment=comment):
         return False
-    survey.answered_at, survey.score, survey.comment = now, score, comment
+    now, comment = survey.answered_at, survey.comment
     ticket = survey.ticket
     event = TicketEvent(
         ticket=ticket,
