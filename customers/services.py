@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm_site.events import Event, announce
 from crm_site.messaging.phone import normalize_phone
 from crm_site.messaging.services import message_enqueue, normalize_address
 from crm_site.models import Channel, Purpose, User
@@ -158,6 +159,7 @@ def customer_create(
     customer.groups.set(groups)
     customer.tags.set(tags)
     customer.interests.set(interests)
+    announce(Event.CUSTOMER_CREATED, customer_id=customer.pk, key=f"customer:{customer.pk}", source=customer)
     return customer
 
 

@@ -1,9 +1,14 @@
-from django.urls import path
+"""The marketing app's URLs: each part's views module lists its own patterns."""
 
-from marketing import views
+from marketing.views import automation, campaigns, index, loyalty, public, segments
 
 app_name = "marketing"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    *index.urlpatterns,
+    *segments.urlpatterns,
+    *campaigns.urlpatterns,
+    *automation.urlpatterns,
+    *loyalty.urlpatterns,
+    *public.urlpatterns,
 ]

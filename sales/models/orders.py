@@ -256,6 +256,8 @@ class Payment(models.Model):
         TRANSFER = "transfer", _("Bank transfer")
         CHEQUE = "cheque", _("Cheque")
         ONLINE = "online", _("Online payment")
+        # Loyalty points redeemed against the invoice (marketing's loyalty programme writes these).
+        POINTS = "points", _("Loyalty points")
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="payments")
     customer = models.ForeignKey(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from crm_site.events import Event, announce
 from crm_site.models import User
 from customers.models import Interaction
 from customers.services import interaction_record
@@ -148,6 +149,14 @@ def _settle_order(*, order: Order, paid_at: datetime) -> None:
         return
     if Order.objects.filter(pk=order.pk, paid_at__isnull=True).update(paid_at=paid_at, updated_at=timezone.now()):
         order.paid_at = paid_at
+        announce(
+            Event.ORDER_PAID,
+            customer_id=order.customer_id,
+            key=f"order:{order.pk}",
+            source=order,
+            occurred_at=paid_at,
+            amount=str(order.total),
+        )
         # The messages are timed from when the payment is recorded: a payment entered late must
         # not make the thank-you fall due in the past and go out at once.
         order_schedule_after_sale(order=order, event=SalesSettings.Trigger.PAID, at=timezone.now())

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_site.access import Role
+from crm_site.events import Event, announce
 from crm_site.messaging.phone import normalize_phone
 from crm_site.models import User
 from crm_site.services import notification_create
@@ -105,6 +106,14 @@ def lead_create(*, created_by: User | None, channel: str, **fields) -> Lead:
         )
     elif lead.team_id is None and channel == Lead.Channel.WEB_FORM:
         _notify_unassigned(lead=lead)
+    announce(
+        Event.LEAD_CREATED,
+        customer_id=lead.customer_id,
+        key=f"lead:{lead.pk}",
+        source=lead,
+        channel=lead.channel,
+        campaign=lead.campaign,
+    )
     return lead
 
 

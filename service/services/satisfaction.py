@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm_site.events import Event, announce
 from crm_site.messaging.phone import normalize_phone
 from crm_site.messaging.services import message_enqueue
 from crm_site.models import Channel, OutboxMessage, Purpose, User
@@ -180,4 +181,12 @@ def survey_answer(*, survey: SatisfactionSurvey, score: int, comment: str = "") 
     )
     if score <= ServiceSettings.load().low_score:
         _low_score_follow_up(survey=survey, now=now)
+    announce(
+        Event.SATISFACTION_ANSWERED,
+        customer_id=survey.customer_id,
+        key=f"csat:{survey.pk}",
+        source=survey,
+        occurred_at=now,
+        score=score,
+    )
     return True

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_site.access import Role, user_roles
+from crm_site.events import Event, announce
 from crm_site.messaging.services import message_enqueue
 from crm_site.models import Channel, Purpose, User
 from crm_site.services import notification_create
@@ -165,6 +166,8 @@ def ticket_create(
                 url=ticket.get_absolute_url(),
                 dedupe_key=f"ticket-assigned:{ticket.pk}:{owner.pk}",
             )
+    if ticket.kind == Ticket.Kind.COMPLAINT:
+        announce(Event.COMPLAINT_FILED, customer_id=ticket.customer_id, key=f"ticket:{ticket.pk}", source=ticket)
     return ticket
 
 
@@ -220,6 +223,15 @@ def ticket_set_status(*, ticket: Ticket, status: str, by: User | None, note: str
         from service.services.satisfaction import survey_send
 
         survey_send(ticket=ticket)
+    if status == S.CLOSED:
+        # A ticket closed, reopened and closed again is a new occurrence: its reopen count tells them apart.
+        announce(
+            Event.TICKET_CLOSED,
+            customer_id=ticket.customer_id,
+            key=f"ticket:{ticket.pk}:{ticket.reopened}",
+            source=ticket,
+            kind=ticket.kind,
+        )
     return ticket
 
 

@@ -1,4 +1,7 @@
+"""The marketing home page."""
+
 from django.shortcuts import render
+from django.urls import path
 
 from crm_site.access import area_required
 
@@ -6,3 +9,6 @@ from crm_site.access import area_required
 @area_required("marketing")
 def index(request):
     return render(request, "marketing/index.html")
+
+
+urlpatterns = [path("", index, name="index")]

@@ -1,0 +1,1 @@
+"""360° panel: loyalty."""

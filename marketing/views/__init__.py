@@ -1,0 +1,1 @@
+"""The marketing app's views, one module per part; each lists its own ``urlpatterns``."""

@@ -1,0 +1,3 @@
+"""automation pages of the marketing app."""
+
+urlpatterns: list = []

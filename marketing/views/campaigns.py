@@ -1,0 +1,3 @@
+"""campaigns pages of the marketing app."""
+
+urlpatterns: list = []

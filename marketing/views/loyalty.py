@@ -1,0 +1,3 @@
+"""loyalty pages of the marketing app."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""public pages of the marketing app."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""segments pages of the marketing app."""
+
+urlpatterns: list = []
