@@ -1,4 +1,4 @@
-"""What every list's filters share: Bootstrap classes on the widgets.
+"""What every list's filters share: Bootstrap classes on the widgets, and "Any" on yes/no filters.
 
 A list's filter form is drawn on every request of the list, so templates render its fields with
 ``templates/partials/filter_field.html`` rather than crispy's slower per-field templates; the
@@ -10,9 +10,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+def _any_yes_no() -> list[tuple[str, str]]:
+    # A yes/no filter left empty filters nothing: "Any", not Django's "Unknown".
+    return [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+
 def style_filter_widgets(form: forms.Form) -> forms.Form:
     """Give each widget (and each part of a multi-widget) its small Bootstrap class."""
     for field in form.fields.values():
+        if isinstance(field.widget, forms.NullBooleanSelect):
+            field.widget.choices = _any_yes_no()
         for widget in getattr(field.widget, "widgets", [field.widget]):
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
                 widget.attrs["class"] = "form-check-input"

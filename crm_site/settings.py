@@ -224,6 +224,9 @@ SMS_BACKEND = _SMS_BACKENDS[env_choice("SMS_BACKEND", "console", set(_SMS_BACKEN
 SMS_API_KEY = env_str("SMS_API_KEY", "")
 SMS_SENDER = env_str("SMS_SENDER", "")
 SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
+# The shared secret the SMS provider's reply callback (/marketing/sms/inbound/?token=...) must
+# carry; empty refuses every call.
+SMS_INBOUND_TOKEN = env_str("SMS_INBOUND_TOKEN", "")
 if SMS_BACKEND.endswith(("KavenegarSmsBackend", "GhasedakSmsBackend")) and not (SMS_API_KEY and SMS_SENDER):
     raise ImproperlyConfigured("SMS_API_KEY and SMS_SENDER are required by the chosen SMS_BACKEND.")
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5)

@@ -1,10 +1,12 @@
 """Template helpers shared by every app: {% load crm %}."""
 
 import html
+from decimal import Decimal
 
 import phonenumbers
 from django import template
 from django.forms.utils import flatatt
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 
 from crm_site.access import can_use_area
@@ -61,3 +63,12 @@ def user_can_use_area(context, area: str) -> bool:
     """``{% user_can_use_area 'sales_setup' as can_setup %}``: show a link only to those it admits."""
     request = context.get("request")
     return bool(request) and can_use_area(request.user, area)
+
+
+@register.filter
+def percent(value, places: int = 1) -> str:
+    """A fraction as a percentage: ``0.1234|percent`` -> "12.3%"; "—" when there is none (a
+    rate over nothing, e.g. the opt-out rate before any message went out)."""
+    if value is None or value == "":
+        return "—"
+    return f"{number_format(Decimal(value) * 100, decimal_pos=int(places))}%"

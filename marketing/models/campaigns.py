@@ -70,6 +70,13 @@ class Campaign(models.Model):
     attribution_days = models.PositiveSmallIntegerField(
         _("attribution window (days)"), default=30, validators=[MaxValueValidator(365)]
     )
+    # Leads whose ``campaign`` (utm_campaign on the web form) carries this code count as responses.
+    tracking_code = models.CharField(
+        _("tracking code"),
+        max_length=100,
+        blank=True,
+        help_text=_("The utm_campaign value of links in the message; leads that carry it count as responses."),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="campaigns"
@@ -125,6 +132,9 @@ class CampaignRun(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     audience_size = models.PositiveIntegerField(_("audience"), default=0)
     holdout_size = models.PositiveIntegerField(_("control group"), default=0)
+    # When a sending batch last ran: the beat job restarts a run whose chain of batches stopped
+    # (a crashed worker, quiet hours) once this is old enough.
+    last_batch_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["campaign", "sequence"]
@@ -158,7 +168,13 @@ class CampaignRecipient(models.Model):
     outbox_message = models.ForeignKey(
         "crm_site.OutboxMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A call list's task for the customer's owner; one-to-one, so a recipient never gets two.
+    activity = models.OneToOneField(
+        "sales.Activity", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaign_recipient"
+    )
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # The end of the attribution window: orders from ``processed_at`` until this moment count.
+    attribution_ends_at = models.DateTimeField(_("attribution until"), null=True, blank=True)
     opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
 
     class Meta:

@@ -4,4 +4,4 @@ Each task has an explicit name ("marketing.<job>") that the beat schedules in ma
 refer to, so moving code between modules keeps schedules valid.
 """
 
-from marketing.tasks import automation, campaigns, loyalty  # noqa: F401
+from marketing.tasks import automation, campaigns, loyalty, segments  # noqa: F401

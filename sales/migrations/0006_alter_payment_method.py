@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sales', '0005_expire_quotes_schedule'),
+        ("sales", "0005_expire_quotes_schedule"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='payment',
-            name='method',
-            field=models.CharField(choices=[('cash', 'Cash'), ('card', 'Card (POS)'), ('transfer', 'Bank transfer'), ('cheque', 'Cheque'), ('online', 'Online payment'), ('points', 'Loyalty points')], max_length=10, verbose_name='method'),
+            model_name="payment",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("cash", "Cash"),
+                    ("card", "Card (POS)"),
+                    ("transfer", "Bank transfer"),
+                    ("cheque", "Cheque"),
+                    ("online", "Online payment"),
+                    ("points", "Loyalty points"),
+                ],
+                max_length=10,
+                verbose_name="method",
+            ),
         ),
     ]

@@ -82,8 +82,12 @@ def test_services_announce_their_events(rep, django_capture_on_commit_callbacks)
         order = order_create(customer=customer, owner=rep, by=rep, lines=[{"product": product, "quantity": 2}])
         order_confirm(order=order)
         invoice = order_invoice(order=order, by=rep)
-        payment_record(invoice=invoice, amount=Decimal("40"), method=Payment.Method.CASH, paid_at=timezone.now(), by=rep)
-        payment_record(invoice=invoice, amount=Decimal("60"), method=Payment.Method.CASH, paid_at=timezone.now(), by=rep)
+        payment_record(
+            invoice=invoice, amount=Decimal("40"), method=Payment.Method.CASH, paid_at=timezone.now(), by=rep
+        )
+        payment_record(
+            invoice=invoice, amount=Decimal("60"), method=Payment.Method.CASH, paid_at=timezone.now(), by=rep
+        )
         lead = lead_create(created_by=rep, channel=Lead.Channel.MANUAL, name="A lead", phone="09121110001")
         complaint = ticket_create(
             customer=customer, subject="Broken", kind=Ticket.Kind.COMPLAINT, channel=Ticket.Channel.PHONE, owner=None

@@ -43,6 +43,7 @@ from sales.models import (
 )
 from sales.totals import document_amounts, line_amounts
 from service.models import Ticket
+from tests.demo_wipe import wipe_marketing
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +66,7 @@ def seed(customers: int = 60, seed: int = 4) -> str:
 def wipe(*, catalogue: bool = False) -> None:
     """Everything the seed made, children first (orders protect their customers). The catalogue
     and the lead rules stay unless asked: a second seed reuses them."""
+    wipe_marketing()
     for model in (Ticket, Payment, SurveyInvitation, Invoice, OrderLine, Order, Activity, LeadAssignment, Lead):
         model.objects.all().delete()
     for model in (StageChange, OpportunityLine, BuyingRole, Opportunity, Customer, User, Team):

@@ -1,0 +1,23 @@
+"""Removing what ``seed_demo``'s marketing part made, for the demo tests that seed twice.
+
+Marketing rows point at users, customers and orders with protecting keys (a campaign's owner, a
+points entry's order), so a test that wipes the seeded customers or users clears these first.
+"""
+
+from marketing.models import (
+    AutomationRule,
+    Campaign,
+    EarningRule,
+    LoyaltyAccount,
+    LoyaltyTier,
+    PointsEntry,
+    Segment,
+)
+
+
+def wipe_marketing() -> None:
+    # Children first: the ledger protects its accounts and orders; campaigns their segments.
+    for model in (PointsEntry, LoyaltyAccount, LoyaltyTier, EarningRule, AutomationRule, Campaign):
+        model.objects.all().delete()
+    while Segment.objects.exists():  # sub-segments protect their parents: leaves first
+        Segment.objects.filter(children__isnull=True).delete()
