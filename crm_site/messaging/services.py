@@ -218,14 +218,24 @@ def outbox_dispatch(*, limit: int | None = None) -> DispatchResult:
     suppressed = _suppressed_in(batch)
     sms_backend = None
     email_connection = None
+    to_send: list[OutboxMessage] = []
     for message in batch:
         if message.purpose == Purpose.MARKETING and (message.channel, message.recipient) in suppressed:
             _finish(message, status=OutboxMessage.Status.SUPPRESSED)
             result.suppressed += 1
-            continue
+        else:
+            to_send.append(message)
+    sms_messages = [message for message in to_send if message.channel == Channel.SMS]
+    if sms_messages:
+        sms_backend = get_sms_backend()
+    if sms_backend is not None and sms_backend.batch_size > 1:
+        # One provider request per chunk and one write per request, right after it.
+        for start in range(0, len(sms_messages), sms_backend.batch_size):
+            _send_sms_chunk(sms_backend, sms_messages[start : start + sms_backend.batch_size], result)
+        to_send = [message for message in to_send if message.channel != Channel.SMS]
+    for message in to_send:
         try:
             if message.channel == Channel.SMS:
-                sms_backend = sms_backend or get_sms_backend()
                 provider_id = sms_backend.send(Sms(to=message.recipient, body=message.body, reference=str(message.pk)))
             else:
                 email_connection = email_connection or get_connection()
@@ -244,11 +254,40 @@ def outbox_dispatch(*, limit: int | None = None) -> DispatchResult:
             _finish(message, status=OutboxMessage.Status.SENT, provider_id=provider_id)
             result.sent += 1
             continue
-        if outcome == OutboxMessage.Status.FAILED:
-            result.failed += 1
-        else:
-            result.retried += 1
+        _count_failure(result, outcome)
     return result
+
+
+def _count_failure(result: DispatchResult, outcome: str) -> None:
+    if outcome == OutboxMessage.Status.FAILED:
+        result.failed += 1
+    else:
+        result.retried += 1
+
+
+def _send_sms_chunk(backend, chunk: list[OutboxMessage], result: DispatchResult) -> None:
+    """Send ``chunk`` in one provider request and record its outcome with one write for the sent
+    ones (a failed message keeps its own retry bookkeeping)."""
+    try:
+        outcomes = backend.send_many([Sms(to=m.recipient, body=m.body, reference=str(m.pk)) for m in chunk])
+    except Exception as error:  # the whole request failed: each message is retried
+        logger.exception("Sending a batch of %s outbox messages failed", len(chunk))
+        outcomes = [SmsError(f"{type(error).__name__}: {error}") for _message in chunk]
+    now = timezone.now()
+    sent = []
+    for message, outcome in zip(chunk, outcomes, strict=True):
+        if isinstance(outcome, SmsError):
+            _count_failure(result, _record_failure(message, str(outcome), retryable=outcome.retryable))
+        else:
+            message.status, message.provider_id, message.sent_at, message.error = (
+                OutboxMessage.Status.SENT,
+                str(outcome)[:100],
+                now,
+                "",
+            )
+            sent.append(message)
+    OutboxMessage.objects.bulk_update(sent, ["status", "provider_id", "sent_at", "error"])
+    result.sent += len(sent)
 
 
 def _claim(*, now, limit: int, marketing: bool = True) -> list[OutboxMessage]:

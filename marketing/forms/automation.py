@@ -37,7 +37,7 @@ def _parse_json(text: str, *, empty, message: str):
         return empty
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         raise ValidationError(message) from None
 
 

@@ -1,15 +1,18 @@
 """Forms of campaigns: the plan (create and edit), approval notes, the preview's customer."""
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from marketing.models import Campaign, Segment
 from marketing.services.campaigns import PLACEHOLDERS
 from sales.forms.activities import local_datetime_field
 
-PLACEHOLDER_HELP = _("Placeholders: %(names)s. {opt_out} becomes a short unsubscribe link.") % {
-    "names": ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
-}
+# Lazy, so that the help shows in the language of each request, not of the process's start.
+PLACEHOLDER_HELP = format_lazy(
+    _("Placeholders: {names}. {{opt_out}} becomes a short unsubscribe link."),
+    names=", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
+)
 
 
 class CampaignForm(forms.ModelForm):

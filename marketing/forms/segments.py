@@ -23,7 +23,7 @@ def parse_rules(text: str) -> dict:
         return validate_rules({})
     try:
         tree = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         raise ValidationError(_("The rule could not be read; reload the page and try again.")) from None
     return validate_rules(tree)
 

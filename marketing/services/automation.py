@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm_site.access import Role, has_role
 from crm_site.events import CustomerEvent, Event
 from crm_site.models import User
 from customers.models import Customer, Interaction
@@ -178,6 +179,26 @@ def _rule_clean(*, name: str, event: str, event_params, conditions, actions) -> 
     return name, params, tree, cleaned_actions
 
 
+# Actions that reach customers beyond what a manager approved in a campaign: a rule that takes
+# one runs only once a manager (or an admin) has switched it on.
+REACHING_ACTIONS = frozenset({"send_sms", "send_email", "enrol_campaign"})
+
+
+def _check_may_activate(*, by: User | None, actions: list, is_active: bool) -> None:
+    """Refuse a Marketing user's active rule that messages customers or enrols them in a
+    campaign: like a campaign, it needs a manager's approval (here: a manager switches it on).
+    ``by`` None is the system (the demo)."""
+    if not is_active or by is None or has_role(by, Role.MANAGER, Role.ADMIN):
+        return
+    if any(action.get("type") in REACHING_ACTIONS for action in actions):
+        raise ValidationError(
+            _(
+                "Only a manager can switch on a rule that messages customers or enrols them in a campaign. "
+                "Save it switched off and ask a manager to switch it on."
+            )
+        )
+
+
 @transaction.atomic
 def rule_create(
     *,
@@ -195,6 +216,7 @@ def rule_create(
     name, params, tree, cleaned = _rule_clean(
         name=name, event=event, event_params=event_params, conditions=conditions, actions=actions
     )
+    _check_may_activate(by=by, actions=cleaned, is_active=is_active)
     rule = AutomationRule(
         name=name,
         description=description.strip(),
@@ -221,11 +243,13 @@ def rule_update(
     conditions: dict | None = None,
     description: str = "",
     is_active: bool = True,
+    by: User | None = None,
 ) -> AutomationRule:
     """Change a rule. Its past firings stay (an occurrence that fired does not fire again)."""
     name, params, tree, cleaned = _rule_clean(
         name=name, event=event, event_params=event_params, conditions=conditions, actions=actions
     )
+    _check_may_activate(by=by, actions=cleaned, is_active=is_active)
     rule = AutomationRule.objects.select_for_update().get(pk=rule.pk)
     rule.name, rule.description, rule.event, rule.is_active = name, description.strip(), event, is_active
     rule.event_params, rule.conditions, rule.actions = params, tree, cleaned
@@ -235,7 +259,8 @@ def rule_update(
 
 
 @transaction.atomic
-def rule_set_active(*, rule: AutomationRule, is_active: bool) -> AutomationRule:
+def rule_set_active(*, rule: AutomationRule, is_active: bool, by: User | None = None) -> AutomationRule:
+    _check_may_activate(by=by, actions=rule.actions, is_active=is_active)
     AutomationRule.objects.filter(pk=rule.pk).update(is_active=is_active, updated_at=timezone.now())
     rule.is_active = is_active
     return rule

@@ -27,7 +27,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import CharField, Count, Max, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, Subquery, Value
 from django.db.models.constants import OnConflict
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
@@ -139,8 +139,14 @@ def campaign_run_start(*, campaign: Campaign, now: datetime | None = None, kick:
 
 def _materialise(*, run: CampaignRun, campaign: Campaign, now: datetime) -> None:
     """Write the run's audience (target segments minus excluded ones) in bulk, with its control
-    group already drawn, and snapshot the size of each target segment."""
-    ids = list(campaign_audience(campaign, now=now).order_by().values_list("pk", flat=True))
+    group already drawn, and snapshot the size of each target segment. A one-off campaign leaves
+    out customers automation already enrolled in it: they had their message."""
+    audience = campaign_audience(campaign, now=now).order_by()
+    if not campaign.repeat_every_days:
+        audience = audience.exclude(
+            Exists(CampaignRecipient.objects.filter(campaign_id=campaign.pk, customer=OuterRef("pk")))
+        )
+    ids = list(audience.values_list("pk", flat=True))
     ends = now + timedelta(days=campaign.attribution_days)
     rows = []
     for customer_id in ids:

@@ -31,6 +31,7 @@ from crm_site.models import Channel, Purpose, User
 from customers.models import Customer, CustomerGroup, Interaction
 from marketing.models import EarningRule, LoyaltyAccount, LoyaltySettings, LoyaltyTier, PointsEntry
 from sales.models import Invoice, Order, OrderLine, Payment
+from sales.services.aftersale import message_render
 from sales.services.invoices import payment_record
 from sales.totals import ZERO, money
 
@@ -220,7 +221,9 @@ def points_redeem(*, customer: Customer, invoice: Invoice, points: int, by: User
         account = LoyaltyAccount.objects.select_for_update().filter(customer=customer).first()
         if account is None:
             raise ValidationError(_("This customer is not a member of the loyalty programme."))
-        balance = ledger_balance(account.pk)
+        # Points past their expiry date are not spendable, even before the nightly job writes
+        # them off.
+        balance = ledger_balance(account.pk) - _unspent_expired([account.pk], now=now).get(account.pk, 0)
         if points > balance:
             raise ValidationError(
                 {"points": _("The customer has only %(balance)s points.") % {"balance": number_format(balance)}}
@@ -505,10 +508,8 @@ def _render_sms(template: str, *, customer: Customer, tier: str, points: int) ->
         "tier": tier,
         "points": number_format(points),
     }
-    text = template
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
-    return text
+    # One pass: a name that looks like a placeholder ("{points}") is not filled in again.
+    return message_render(template=template, values=values)
 
 
 # --- setup ---------------------------------------------------------------------------------------

@@ -6,16 +6,17 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from crm_site.access import scope_queryset
 from crm_site.messaging.phone import InvalidPhoneNumber, normalize_phone
 from crm_site.models import User
 from customers.imports.workbook import cell_text, is_blank
 from customers.models import Customer, CustomerPhone
-from marketing.models import CampaignRun, Segment, SegmentMember, SegmentMembership, SegmentSnapshot
+from marketing.models import Campaign, CampaignRun, Segment, SegmentMember, SegmentMembership, SegmentSnapshot
 from marketing.rules import validate_rules
 from marketing.selectors.segments import MAX_CHAIN, segment_customers, segment_usage
 
@@ -84,6 +85,39 @@ def segment_create(
     return _clean_and_save(segment)
 
 
+# Campaigns whose audience a manager approved and that have not finished: their segments' rules and
+# members must not change under them, or a marketer could widen an approved audience.
+APPROVED_OR_WAITING = (
+    Campaign.Status.PENDING_APPROVAL,
+    Campaign.Status.SCHEDULED,
+    Campaign.Status.SENDING,
+    Campaign.Status.PAUSED,
+)
+
+
+def _refuse_if_in_approved_campaigns(segment: Segment) -> None:
+    """Refuse to change who is in ``segment`` while a campaign waiting for approval or approved
+    and unfinished targets or excludes it or one of its sub-segments (which refine it)."""
+    family, frontier = {segment.pk}, {segment.pk}
+    while frontier:
+        frontier = set(Segment.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - family
+        family |= frontier
+    names = sorted(
+        Campaign.objects.filter(status__in=APPROVED_OR_WAITING)
+        .filter(Q(segments__in=family) | Q(excluded_segments__in=family))
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    if names:
+        raise ValidationError(
+            _(
+                "Campaigns waiting for approval or approved use this segment (%(names)s): its customers cannot "
+                "change until they are sent, cancelled or back in draft."
+            )
+            % {"names": ", ".join(names)}
+        )
+
+
 @transaction.atomic
 def segment_update(*, segment: Segment, **changes) -> Segment:
     """Change a segment's name, description, rules, parent or active flag. A static list keeps
@@ -93,6 +127,11 @@ def segment_update(*, segment: Segment, **changes) -> Segment:
     if unknown:
         raise ValueError(f"segment_update cannot change {sorted(unknown)}")
     locked = Segment.objects.select_for_update().get(pk=segment.pk)
+    parent_id = changes["parent"].pk if changes.get("parent") is not None else None
+    if ("rules" in changes and changes["rules"] != locked.rules) or (
+        "parent" in changes and parent_id != locked.parent_id
+    ):
+        _refuse_if_in_approved_campaigns(locked)
     for key, value in changes.items():
         setattr(locked, key, value)
     _clean_and_save(locked)
@@ -127,8 +166,11 @@ def _require_static(segment: Segment) -> None:
 @transaction.atomic
 def segment_members_add(*, segment: Segment, customer_ids, by: User | None = None) -> int:
     """Put customers on a static list; those already on it stay as they are. Returns how many
-    were added."""
+    were added. A person (``by``) may not change a list an approved campaign uses; automation's
+    "add to a list" action (no ``by``) may, since a manager switched that rule on."""
     _require_static(segment)
+    if by is not None:
+        _refuse_if_in_approved_campaigns(segment)
     wanted = {int(pk) for pk in customer_ids}
     if not wanted:
         return 0
@@ -149,9 +191,12 @@ def segment_members_add(*, segment: Segment, customer_ids, by: User | None = Non
 
 
 @transaction.atomic
-def segment_members_remove(*, segment: Segment, customer_ids) -> int:
-    """Take customers off a static list; returns how many were on it."""
+def segment_members_remove(*, segment: Segment, customer_ids, by: User | None = None) -> int:
+    """Take customers off a static list; returns how many were on it. As for adding, a person may
+    not change a list an approved campaign uses."""
     _require_static(segment)
+    if by is not None:
+        _refuse_if_in_approved_campaigns(segment)
     removed, _details = SegmentMember.objects.filter(segment=segment, customer_id__in=list(customer_ids)).delete()
     return removed
 
@@ -190,18 +235,21 @@ def _read_identifiers(upload) -> list[tuple[int, str]]:
 def segment_members_import(*, segment: Segment, upload, by: User | None = None) -> int:
     """Add the customers listed in an .xlsx (first column: customer code or phone number, first
     row: headings). Every row must name a customer; if any does not, nothing is added and the
-    error lists the rows. Returns how many were added."""
+    error lists the rows. Only customers ``by`` may see are found (the others count as unknown, so
+    the import tells nothing about them). Returns how many were added."""
     _require_static(segment)
     rows = _read_identifiers(upload)
+    visible = scope_queryset(Customer.objects.all(), by, "customers") if by is not None else Customer.objects.all()
     codes, phones, errors = {}, {}, []
     for number, text in rows:
         codes[text.upper()] = number
         with contextlib.suppress(InvalidPhoneNumber):
             phones[normalize_phone(text)] = number
-    by_code = dict(Customer.objects.filter(code__in=[t for t, _n in rows] + list(codes)).values_list("code", "pk"))
+    by_code = dict(visible.filter(code__in=[t for t, _n in rows] + list(codes)).values_list("code", "pk"))
     by_code_upper = {code.upper(): pk for code, pk in by_code.items()}
-    by_phone = dict(Customer.objects.exclude(phone="").filter(phone__in=list(phones)).values_list("phone", "pk"))
-    for number, pk in CustomerPhone.objects.filter(number__in=list(phones)).values_list("number", "customer_id"):
+    by_phone = dict(visible.exclude(phone="").filter(phone__in=list(phones)).values_list("phone", "pk"))
+    phone_rows = CustomerPhone.objects.filter(number__in=list(phones), customer__in=visible)
+    for number, pk in phone_rows.values_list("number", "customer_id"):
         by_phone.setdefault(number, pk)
     found: set[int] = set()
     for number, text in rows:

@@ -57,7 +57,7 @@ def _save(request, form, rule=None):
     }
     if rule is None:
         return services.rule_create(by=request.user, **fields)
-    return services.rule_update(rule=rule, **fields)
+    return services.rule_update(rule=rule, by=request.user, **fields)
 
 
 def _form_page(request, form, rule=None):
@@ -133,7 +133,11 @@ def rule_dry_run(request, pk: int):
 @area_required("marketing")
 def rule_toggle(request, pk: int):
     rule = selectors.rule_get(pk=pk)
-    services.rule_set_active(rule=rule, is_active=not rule.is_active)
+    try:
+        services.rule_set_active(rule=rule, is_active=not rule.is_active, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(rule)
     if rule.is_active:
         messages.success(request, _("Rule “%(name)s” is active.") % {"name": rule.name})
     else:

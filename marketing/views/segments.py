@@ -56,7 +56,7 @@ def _form_page(request, form, segment=None, status=200):
     if isinstance(rules, str):
         try:
             rules = json.loads(rules) if rules else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             rules = {}
     context = {
         "form": form,
@@ -218,7 +218,7 @@ def segment_member_remove(request, pk: int):
     if form.is_valid():
         try:
             removed = services.segment_members_remove(
-                segment=segment, customer_ids=_visible_ids(request, form.cleaned_data["customer"])
+                segment=segment, customer_ids=_visible_ids(request, form.cleaned_data["customer"]), by=request.user
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -243,3 +243,66 @@ def test_marketing_messages_wait_while_a_registered_quiet_hours_check_says_so():
         assert offer.status == OutboxMessage.Status.SENT
     finally:
         unregister_quiet_hours("test")
+
+
+class ListBackend(sms.BaseSmsBackend):
+    """A provider that takes a list per request: records each request; refuses "+989120000002"
+    and, when ``down``, fails whole requests."""
+
+    batch_size = 2
+    requests: list[list[str]] = []
+    down = False
+
+    def send(self, sms_message):  # pragma: no cover - the dispatcher uses send_many
+        raise AssertionError("a batch backend is sent to in batches")
+
+    def send_many(self, messages):
+        if ListBackend.down:
+            raise ConnectionError("provider unreachable")
+        ListBackend.requests.append([message.to for message in messages])
+        return [
+            SmsError("invalid receptor", retryable=False)
+            if message.to == "+989120000002"
+            else f"id-{message.reference}"
+            for message in messages
+        ]
+
+
+@pytest.fixture
+def list_backend(settings):
+    settings.SMS_BACKEND = "tests.crm_site.test_outbox.ListBackend"
+    ListBackend.requests, ListBackend.down = [], False
+    return ListBackend
+
+
+def test_a_batch_backend_gets_one_request_per_chunk_and_failures_keep_their_own_fate(list_backend):
+    messages = [enqueue_sms(key=f"k{number}", recipient=f"0912000000{number}") for number in range(1, 6)]
+
+    result = outbox_dispatch()
+
+    assert list_backend.requests == [
+        ["+989120000001", "+989120000002"],
+        ["+989120000003", "+989120000004"],
+        ["+989120000005"],
+    ]
+    assert (result.sent, result.failed) == (4, 1)
+    statuses = {
+        m.recipient: (m.status, m.provider_id) for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in messages])
+    }
+    assert statuses["+989120000001"] == (OutboxMessage.Status.SENT, f"id-{messages[0].pk}")
+    assert statuses["+989120000002"][0] == OutboxMessage.Status.FAILED
+    assert outbox_dispatch().claimed == 0  # sent and failed rows are not due again
+
+
+def test_a_batch_request_that_fails_whole_is_retried_later(list_backend):
+    message = enqueue_sms(key="k-down", recipient="09120000009")
+    list_backend.down = True
+
+    result = outbox_dispatch()
+
+    message.refresh_from_db()
+    assert (result.retried, message.status, message.attempts) == (1, OutboxMessage.Status.QUEUED, 1)
+    assert "provider unreachable" in message.error
+    list_backend.down = False
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert outbox_dispatch().sent == 1

@@ -132,17 +132,37 @@ def _form(**changes) -> dict:
     return data
 
 
-def test_create_a_rule(client_for, marketer):
-    client = client_for(marketer)
+def test_create_a_rule(client_for, manager):
+    client = client_for(manager)
     form_page = client.get(reverse("marketing:rule_create"))
     assert b'id="rule-actions-spec"' in form_page.content
     response = client.post(reverse("marketing:rule_create"), _form())
     rule = AutomationRule.objects.get()
     assert response.status_code == 302
     assert response["Location"] == rule.get_absolute_url()
-    assert (rule.event, rule.event_params, rule.created_by) == (Event.ORDER_PAID, {"min_amount": "5000000"}, marketer)
+    assert (rule.event, rule.event_params, rule.created_by) == (Event.ORDER_PAID, {"min_amount": "5000000"}, manager)
     assert rule.conditions["conditions"][0]["field"] == "city"
     assert [a["type"] for a in rule.actions] == ["send_sms", "create_task"]
+
+
+def test_a_marketer_saves_a_messaging_rule_switched_off_and_a_manager_switches_it_on(client_for, marketer, manager):
+    """Like a campaign, a rule that messages customers needs a manager before it runs."""
+    client = client_for(marketer)
+    refused = client.post(reverse("marketing:rule_create"), _form())
+    assert refused.status_code == 400
+    assert "Only a manager can switch on" in refused.content.decode()
+    assert not AutomationRule.objects.exists()
+
+    assert client.post(reverse("marketing:rule_create"), _form(is_active="")).status_code == 302
+    rule = AutomationRule.objects.get()
+    assert not rule.is_active
+    client.post(reverse("marketing:rule_toggle", args=[rule.pk]))
+    rule.refresh_from_db()
+    assert not rule.is_active  # the marketer's switch is refused
+
+    client_for(manager).post(reverse("marketing:rule_toggle", args=[rule.pk]))
+    rule.refresh_from_db()
+    assert rule.is_active
 
 
 @pytest.mark.parametrize(

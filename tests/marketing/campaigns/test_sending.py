@@ -3,7 +3,10 @@ double start; consent, addresses, suppression (also between queueing and dispatc
 hours, pause after a batch and resume, the control group, call lists, enrolment, and a constant
 number of queries per batch."""
 
+from datetime import timedelta
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -25,6 +28,7 @@ from marketing.models import (
 )
 from marketing.services import campaign_sending as sending
 from marketing.services import campaigns as services
+from marketing.services.segments import segment_create
 from marketing.tasks.campaigns import campaign_send_batch, campaigns_run_due
 from sales.models import Activity
 
@@ -290,3 +294,36 @@ def test_send_now_sends_everything_in_batches(approved, make_customers, monkeypa
     run = sending.campaign_send_now(campaign=approved())
     assert run.status == CampaignRun.Status.DONE
     assert outbox().count() == 7
+
+
+def test_a_customer_enrolled_before_the_run_is_not_messaged_again(
+    approved, make_customers, django_capture_on_commit_callbacks
+):
+    early, other = make_customers(2)
+    campaign = approved(schedule=Campaign.Schedule.AT, scheduled_at=timezone.now() + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.campaign_enrol(campaign=campaign, customer_ids=[early.pk]) == 1
+    Campaign.objects.filter(pk=campaign.pk).update(next_run_at=timezone.now())
+    campaign.refresh_from_db()
+
+    sending.campaign_send_now(campaign=campaign)
+
+    assert outbox().filter(recipient=early.phone).count() == 1
+    assert outbox().filter(recipient=other.phone).count() == 1
+    assert CampaignRecipient.objects.filter(campaign=campaign, customer=early).count() == 1
+
+
+def test_an_approved_audience_cannot_be_widened_by_editing_its_segment(approved, marketer, everyone):
+    from marketing.services.segments import segment_update
+
+    narrow = segment_create(
+        name="Nobody yet", rules={"match": "all", "conditions": [{"field": "city", "op": "eq", "value": "Nowhere"}]}
+    )
+    child = segment_create(name="Child", rules={}, parent=narrow)
+    approved(segments=[child])
+
+    with pytest.raises(ValidationError, match="Spring sale"):
+        segment_update(segment=narrow, rules={})  # the parent's rule narrows the approved child
+    narrow.refresh_from_db()
+    assert narrow.rules["conditions"]
+    segment_update(segment=narrow, description="Only words change")  # harmless edits still work

@@ -2,11 +2,13 @@
 two redemptions at once are refused without writing anything."""
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from marketing.models import LoyaltyAccount, PointsEntry
 from marketing.selectors.loyalty import points_balance
@@ -139,3 +141,26 @@ def test_two_concurrent_redemptions_cannot_overspend(programme, rep, manager):
     assert points_balance(customer) == 40
     assert Payment.objects.filter(invoice=invoice, method=Payment.Method.POINTS).count() == 1
     assert LoyaltyAccount.objects.filter(customer=customer).count() == 1
+
+
+def test_points_past_their_expiry_cannot_be_spent_before_the_nightly_job(programme, customer, rep):
+    """100 adjusted points (which never expire) and 50 earned points whose date has passed: only
+    the 100 are spendable, although the expiry job has not written the 50 off yet."""
+    account = LoyaltyAccount.objects.create(customer=customer, joined_at=timezone.now())
+    PointsEntry.objects.create(
+        account=account, kind=PointsEntry.Kind.ADJUST, points=100, created_at=timezone.now(), key="test:adjust"
+    )
+    PointsEntry.objects.create(
+        account=account,
+        kind=PointsEntry.Kind.EARN,
+        points=50,
+        created_at=timezone.now() - timedelta(days=400),
+        expires_at=timezone.now() - timedelta(days=1),
+        key="test:old-earning",
+    )
+    invoice = invoice_for(make_order(customer, [("50000", None)]), by=rep)
+    before = counts()
+    with pytest.raises(ValidationError, match="only 100 points"):
+        points_redeem(customer=customer, invoice=invoice, points=120, by=rep)
+    assert counts() == before
+    points_redeem(customer=customer, invoice=invoice, points=100, by=rep)

@@ -192,3 +192,15 @@ def test_the_nightly_recount_refreshes_every_active_segment(base):
     paused.refresh_from_db()
     assert tehran.last_count == 3
     assert paused.last_count is None
+
+
+def test_an_import_finds_only_the_customers_the_importer_may_see(base, manager):
+    """A manager sees their team's customers: a code from elsewhere counts as unknown, so the
+    import neither adds the customer nor tells that it exists."""
+    mine = CustomerFactory(code="M1", owner=manager, team=manager.team)
+    picked = segment_create(name="Picked", kind=Segment.Kind.STATIC)
+    with pytest.raises(ValidationError, match="T1"):
+        segment_members_import(segment=picked, upload=workbook_bytes([["M1"], ["T1"]]), by=manager)
+    assert not SegmentMember.objects.exists()
+    assert segment_members_import(segment=picked, upload=workbook_bytes([["M1"]]), by=manager) == 1
+    assert list(segment_customers(picked)) == [mine]
