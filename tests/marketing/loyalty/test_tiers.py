@@ -93,3 +93,12 @@ def test_a_higher_tier_earns_more(programme, tiers, customer, rep, django_captur
     buy(customer, "5000000", by=rep, capture=django_capture_on_commit_callbacks)  # 500: Gold
     order = buy(customer, "100000", by=rep, capture=django_capture_on_commit_callbacks)
     assert LoyaltyAccount.objects.get(customer=customer).entries.get(order=order).points == 15  # 10 × 1.5
+
+
+def test_the_tier_sms_fills_each_placeholder_once(programme, tiers, customer, rep, django_capture_on_commit_callbacks):
+    """A value that looks like a placeholder (a first name typed as "{points}") stays as it is."""
+    type(customer).objects.filter(pk=customer.pk).update(first_name="{points}")
+    customer.refresh_from_db()
+    buy(customer, "1200000", by=rep, capture=django_capture_on_commit_callbacks)
+    sms = OutboxMessage.objects.get(idempotency_key__startswith="loyalty-tier:")
+    assert sms.body == "{points}, you are now Silver. Points: 120."
