@@ -22,6 +22,7 @@ from customers.models import Customer, Interaction, Tag
 from marketing.models import AutomationRule, RuleFiring, Segment
 from marketing.rules import REAL_ORDER_STATUSES
 from marketing.services.segments import segment_create
+from sales.demo.common import Clock
 from sales.models import Order
 from service.models import SatisfactionSurvey, Ticket
 
@@ -33,7 +34,7 @@ FAILED_SHARE = 0.03
 
 def _rules(ctx: DemoContext) -> list[tuple[AutomationRule, list[tuple[int, str, object]]]]:
     """The rules, each with its past occurrences: (customer id, occurrence key, when)."""
-    now = timezone.now()
+    now = Clock().midnight  # a fixed moment all day, so a seed gives the same data
     author = ctx.users.get("marketing")
     rules: list[tuple[AutomationRule, list]] = []
 
@@ -181,7 +182,7 @@ def seed(ctx: DemoContext) -> None:
     start = next_ids(RuleFiring, Interaction)
     tables = BulkTables(firings=bulk_table(RuleFiring, with_pk=True), entries=bulk_table(Interaction, with_pk=True))
     firing_type = ContentType.objects.get_for_model(RuleFiring).pk
-    now = timezone.now()
+    now = Clock().midnight  # a fixed moment all day, so a seed gives the same data
     count = failed_count = 0
     complained: set[int] = set()
     for planned_rule, occurrences in planned:

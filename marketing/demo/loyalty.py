@@ -22,6 +22,7 @@ from crm_site.bulkload import BulkTables, bulk_table, next_ids, sequences_reset
 from crm_site.demo import DemoContext
 from marketing.models import EarningRule, LoyaltyAccount, LoyaltySettings, LoyaltyTier, PointsEntry
 from marketing.services.loyalty import add_months
+from sales.demo.common import Clock
 from sales.models import Invoice, Order, Payment, ProductCategory
 from sales.totals import ZERO, money
 
@@ -48,7 +49,7 @@ def _floor(value: Decimal) -> int:
 
 def seed(ctx: DemoContext) -> None:
     rng = ctx.rng_for("marketing.loyalty")
-    now = timezone.now()
+    now = Clock().midnight  # a fixed moment all day, so a seed gives the same data
     today = timezone.localdate(now)
 
     settings_row = LoyaltySettings.load()

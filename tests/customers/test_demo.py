@@ -306,8 +306,12 @@ def full_snapshot() -> dict[str, list[tuple]]:
         "groups": list(Customer.groups.through.objects.order_by("pk").values_list("customer__code", "customergroup")),
         "tags": list(Customer.tags.through.objects.order_by("pk").values_list("customer__code", "tag")),
         "interests": list(Customer.interests.through.objects.order_by("pk").values_list("customer__code", "interest")),
+        # The timeline as the customers, sales and service parts write it (marketing's campaign and
+        # automation entries are written by its own bulk writer, not by the path compared here).
         "interactions": list(
-            Interaction.objects.order_by("pk").values_list(
+            Interaction.objects.exclude(kind__in=[Interaction.Kind.CAMPAIGN, Interaction.Kind.SYSTEM])
+            .order_by("pk")
+            .values_list(
                 "customer__code", "kind", "occurred_at", "user__username", "subject", "body", "direction",
                 "duration_seconds", "outcome", "created_at",
             )

@@ -112,7 +112,7 @@ def test_the_service_offers_no_way_to_edit_or_delete_an_entry():
     assert not [name for name in names if name.startswith("points_") and name.endswith(("_update", "_delete"))]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite has no row locks; the sequential test covers it")
 def test_two_concurrent_redemptions_cannot_overspend(programme, rep, manager):
     customer = CustomerFactory(owner=rep, team=rep.team)
