@@ -165,6 +165,12 @@ def measure_job(job: BenchJob, ctx: BenchContext) -> JobResult:
     return JobResult(job=job, seconds=seconds, peak_mib=peak_mib)
 
 
+def midday_today():
+    """Today at noon, local time. Jobs that send nothing in the quiet hours (after-sale messages,
+    campaigns) are measured at this moment, whenever the bench runs."""
+    return timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 # --- the plumbing's own pages and jobs ----------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from crm_site.bench import BenchContext, BenchJob, BenchPage
+from crm_site.bench import BenchContext, BenchJob, BenchPage, midday_today
 from crm_site.models import OutboxMessage, User
 from customers.models import Customer, Interaction
 from marketing.models import Campaign, CampaignRecipient, LoyaltyAccount, Segment
@@ -131,16 +131,11 @@ def _campaign_reset(ctx: BenchContext) -> Campaign:
     return campaign
 
 
-def _noon():
-    # Campaigns send nothing in the quiet hours: measure at midday, whenever the bench runs.
-    return timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
-
-
 def _campaign_queue(ctx: BenchContext) -> None:
     from marketing.services.campaign_sending import campaign_send_now
 
     campaign = Campaign.objects.get(name=_BENCH_NAME)
-    run = campaign_send_now(campaign=campaign, now=_noon())
+    run = campaign_send_now(campaign=campaign, now=midday_today())
     if run is None or CampaignRecipient.objects.filter(run=run, status=CampaignRecipient.Status.PENDING).exists():
         raise RuntimeError("The bench campaign did not queue every recipient.")
 

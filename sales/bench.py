@@ -15,7 +15,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from crm_site.bench import BenchContext, BenchJob, BenchPage
+from crm_site.bench import BenchContext, BenchJob, BenchPage, midday_today
 from crm_site.bulkload import bulk_table
 from crm_site.models import Notification, User
 from customers.models import Customer
@@ -130,23 +130,18 @@ def _refresh_suggestions(ctx: BenchContext) -> None:
     suggestions_refresh()
 
 
-def _noon():
-    # The job sends nothing in the quiet hours: measure it at midday, whenever the bench runs.
-    return timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
-
-
 def _thank_yous_due(ctx: BenchContext) -> None:
     """The latest paid orders' thank-you messages due (again), as after a busy morning."""
     latest = Order.objects.filter(paid_at__isnull=False).order_by("-paid_at", "-pk").values("pk")[:AFTER_SALE_ORDERS]
     Order.objects.filter(pk__in=list(latest.values_list("pk", flat=True))).update(
-        thank_you_due_at=_noon() - timedelta(minutes=1), thank_you_sent_at=None
+        thank_you_due_at=midday_today() - timedelta(minutes=1), thank_you_sent_at=None
     )
 
 
 def _send_thank_yous(ctx: BenchContext) -> None:
     from sales.services.aftersale import after_sale_send_due
 
-    while after_sale_send_due(now=_noon())["more"]:
+    while after_sale_send_due(now=midday_today())["more"]:
         pass
 
 

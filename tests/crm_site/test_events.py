@@ -51,13 +51,14 @@ def test_an_event_is_sent_after_commit_with_its_source(django_capture_on_commit_
 
 
 def test_an_event_of_a_rolled_back_transaction_is_never_sent(django_capture_on_commit_callbacks):
-    with heard() as events, django_capture_on_commit_callbacks(execute=True):
-        try:
-            with transaction.atomic():
-                announce(Event.BIRTHDAY, customer_id=None, key="lost")
-                raise RuntimeError("rolled back")
-        except RuntimeError:
-            pass
+    with (
+        heard() as events,
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        announce(Event.BIRTHDAY, customer_id=None, key="lost")
+        raise RuntimeError("rolled back")
     assert events == []
 
 
