@@ -71,4 +71,4 @@ def percent(value, places: int = 1) -> str:
     rate over nothing, e.g. the opt-out rate before any message went out)."""
     if value is None or value == "":
         return "—"
-    return f"{number_format(Decimal(value) * 100, decimal_pos=int(places))}%"
+    return f"{number_format(Decimal(value) * 100, decimal_pos=int(places), force_grouping=True)}%"
