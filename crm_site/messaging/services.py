@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -273,21 +273,34 @@ def _send_sms_chunk(backend, chunk: list[OutboxMessage], result: DispatchResult)
     except Exception as error:  # the whole request failed: each message is retried
         logger.exception("Sending a batch of %s outbox messages failed", len(chunk))
         outcomes = [SmsError(f"{type(error).__name__}: {error}") for _message in chunk]
-    now = timezone.now()
-    sent = []
+    sent: list[tuple[int, str]] = []
     for message, outcome in zip(chunk, outcomes, strict=True):
         if isinstance(outcome, SmsError):
             _count_failure(result, _record_failure(message, str(outcome), retryable=outcome.retryable))
         else:
-            message.status, message.provider_id, message.sent_at, message.error = (
-                OutboxMessage.Status.SENT,
-                str(outcome)[:100],
-                now,
-                "",
-            )
-            sent.append(message)
-    OutboxMessage.objects.bulk_update(sent, ["status", "provider_id", "sent_at", "error"])
+            sent.append((message.pk, str(outcome)[:100]))
+    _mark_sent(sent, now=timezone.now())
     result.sent += len(sent)
+
+
+def _mark_sent(sent: list[tuple[int, str]], *, now) -> None:
+    """Record (id, provider id) pairs as sent in one statement. Django's bulk_update builds a
+    CASE expression per row in Python, which cost more than the sending itself (about 5 ms a
+    message); a VALUES list joined by id is one small statement on PostgreSQL and SQLite alike."""
+    if not sent:
+        return
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    values = ", ".join(["(%s, %s)"] * len(sent))
+    sql = f"""
+        WITH sent_now (message_id, provider_id) AS (VALUES {values})
+        UPDATE {table}
+        SET status = %s, sent_at = %s, error = '',
+            provider_id = (SELECT sent_now.provider_id FROM sent_now WHERE sent_now.message_id = {table}.id)
+        WHERE id IN (SELECT message_id FROM sent_now)
+    """  # noqa: S608  (the table name comes from the model; every value is a parameter)
+    params = [value for pair in sent for value in pair] + [OutboxMessage.Status.SENT, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _claim(*, now, limit: int, marketing: bool = True) -> list[OutboxMessage]:
