@@ -1,7 +1,8 @@
-"""Removing what ``seed_demo``'s marketing part made, for the demo tests that seed twice.
+"""Removing the seeded rows that protect others, for the demo tests that seed twice.
 
 Marketing rows point at users, customers and orders with protecting keys (a campaign's owner, a
-points entry's order), so a test that wipes the seeded customers or users clears these first.
+points entry's order), and sales returns at their orders, so a test that wipes the seeded
+customers, orders or users clears these first.
 """
 
 from marketing.models import (
@@ -13,9 +14,11 @@ from marketing.models import (
     PointsEntry,
     Segment,
 )
+from sales.models import OrderReturn
 
 
-def wipe_marketing() -> None:
+def wipe_protecting_rows() -> None:
+    OrderReturn.objects.all().delete()  # its lines cascade; it protects its order
     # Children first: the ledger protects its accounts and orders; campaigns their segments.
     for model in (PointsEntry, LoyaltyAccount, LoyaltyTier, EarningRule, AutomationRule, Campaign):
         model.objects.all().delete()

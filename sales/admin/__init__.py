@@ -1,3 +1,3 @@
 """The sales models in the Django admin, one module per part."""
 
-from sales.admin import activities, aftersale, catalog, leads, orders, pipeline  # noqa: F401
+from sales.admin import activities, aftersale, catalog, leads, orders, pipeline, returns  # noqa: F401

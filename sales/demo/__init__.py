@@ -3,7 +3,7 @@
 It makes a product catalogue (catalog.py), opportunities across the default pipeline (pipeline.py),
 leads (leads.py), calls, meetings and tasks with "My day" filled for each seller (activities.py),
 and about three years of orders with their lines, invoices, payments and after-sale surveys
-(orders.py), then refreshes the tables product suggestions read.
+(orders.py) and a few returns (returns.py), then refreshes the tables product suggestions read.
 
 Everything comes from ``ctx.rng_for("sales")``, and times are relative to today's local
 midnight, so a seed gives the same data all day. Rows are written in bulk (COPY on PostgreSQL)
@@ -22,6 +22,7 @@ from sales.demo.common import Buyer, Clock, Seller, load_buyers, load_references
 from sales.demo.leads import LeadWriter
 from sales.demo.orders import OrderWriter, order_tables
 from sales.demo.pipeline import PipelineWriter
+from sales.demo.returns import return_tables, write_returns
 from sales.models import (
     Activity,
     AssignmentRule,
@@ -32,11 +33,13 @@ from sales.models import (
     Opportunity,
     OpportunityLine,
     Order,
+    OrderReturn,
     Product,
     ProductCategory,
     StageChange,
 )
 from sales.numbering import INVOICE_PREFIX, ORDER_PREFIX
+from sales.services.returns import RETURN_PREFIX
 from sales.services.suggestions import suggestions_refresh
 
 # Scale: leads and opportunities grow with the customers, up to what a sales team really has.
@@ -65,9 +68,14 @@ def _scaled(customers: int, share: float, low: int, high: int) -> int:
 
 
 def _latest_numbers() -> dict[str, int]:
-    """The sequence of the newest order and invoice numbers (0 when none), in one query each."""
+    """The sequence of the newest order, invoice and return numbers (0 when none), in one query each."""
     latest = {}
-    for key, model, prefix in (("order_number", Order, ORDER_PREFIX), ("invoice_number", Invoice, INVOICE_PREFIX)):
+    kinds = (
+        ("order_number", Order, ORDER_PREFIX),
+        ("invoice_number", Invoice, INVOICE_PREFIX),
+        ("return_number", OrderReturn, RETURN_PREFIX),
+    )
+    for key, model, prefix in kinds:
         number = (
             model.objects.filter(number__regex=rf"^{prefix}-[0-9]+$")
             .order_by("-pk")
@@ -96,8 +104,10 @@ def seed(ctx: DemoContext) -> None:
         Interaction,
         Order,
         Invoice,
+        OrderReturn,
     )
     start = next_ids(*with_ids)
+    latest = _latest_numbers()
 
     catalogue = Catalogue(rng, clock)
     _categories, new_products = catalogue.write(bulk_table, start)
@@ -159,9 +169,17 @@ def seed(ctx: DemoContext) -> None:
         buyers,
         order_tables(bulk_table),
         sellers_of,
-        {"order_id": start[Order], "invoice_id": start[Invoice], **_latest_numbers()},
+        {"order_id": start[Order], "invoice_id": start[Invoice], **latest},
     )
     order_counts = orders.write()
+    returns = write_returns(
+        ctx.rng_for("returns"),
+        clock,
+        orders.delivered,
+        return_tables(bulk_table),
+        return_id=start[OrderReturn],
+        sequence=latest["return_number"],
+    )
     _adopt_unowned_buyers(buyers, sellers)
     sequences_reset(*with_ids)
     suggestions_refresh()
@@ -169,6 +187,7 @@ def seed(ctx: DemoContext) -> None:
     ctx.summary.append(
         f"Sales: {len(catalogue.items):,} products ({new_products:,} new), {order_counts.orders:,} orders with "
         f"{order_counts.lines:,} lines, {order_counts.invoices:,} invoices, {order_counts.payments:,} payments, "
+        f"{returns:,} returns, "
         f"{lead_counts.leads:,} leads ({lead_counts.converted:,} converted), {len(deals):,} opportunities, "
         f"{activities.count:,} activities ({activities.open_count:,} open)"
     )

@@ -82,6 +82,7 @@ class OrderWriter:
         self.counts = OrderCounts()
         self.seller = sellers_of
         self.favourites: dict[int, str] = {}
+        self.delivered: list[int] = []  # the delivered orders' ids, in date order (returns pick from them)
         settings = SalesSettings.objects.filter(pk=1).first() or SalesSettings()
         self.after_sale = settings
 
@@ -211,6 +212,8 @@ class OrderWriter:
             delivered = clock.next_business(tick + rng.randrange(1, 7) * DAY)
             if delivered >= 0:  # not before today: still on its way
                 status, delivered = "confirmed", None
+        if status == "delivered":
+            self.delivered.append(order_id)
         paid = None
         if status in ("confirmed", "delivered"):
             paid = self.invoice(order_id, tick, buyer, seller, totals, business)

@@ -5,6 +5,7 @@ leads        leads, assignment rules and their history, scoring rules, disqualif
 pipeline     pipelines and stages, opportunities with line items, stage history, buying roles
 activities   calls, meetings and tasks with due times and reminders
 orders       quotes, orders, invoices and payments, with their lines
+returns      goods customers brought back from an order, with what each return refunds
 aftersale    the sales settings (post-purchase messages, quiet hours) and satisfaction surveys
 """
 
@@ -14,6 +15,7 @@ from sales.models.catalog import GroupProductPopularity, Product, ProductAffinit
 from sales.models.leads import AssignmentRule, DisqualifyReason, Lead, LeadAssignment, ScoringRule
 from sales.models.orders import Invoice, Order, OrderLine, Payment, Quote, QuoteLine
 from sales.models.pipeline import BuyingRole, LossReason, Opportunity, OpportunityLine, Pipeline, Stage, StageChange
+from sales.models.returns import OrderReturn, OrderReturnLine
 
 __all__ = [
     "Activity",
@@ -29,6 +31,8 @@ __all__ = [
     "OpportunityLine",
     "Order",
     "OrderLine",
+    "OrderReturn",
+    "OrderReturnLine",
     "Payment",
     "Pipeline",
     "Product",

@@ -21,8 +21,10 @@ from sales.selectors.orders import (
     order_margin,
     orders_for,
 )
+from sales.selectors.returns import order_returns_for
 from sales.services.invoices import order_invoice
 from sales.services.orders import order_cancel, order_confirm, order_create, order_deliver, order_update_lines
+from sales.services.returns import RETURNABLE
 from sales.views.documents import editor_status, line_formset, list_page, preview, show_error, status_action
 
 
@@ -120,6 +122,8 @@ def order_detail(request, pk: int):
         "editable": editable and can_change,
         "can_change": can_change,
         "invoice_form": InvoiceOrderForm(),
+        "returns": order_returns_for(order=order),
+        "can_return": can_change and order.status in RETURNABLE,
     }
     return render(request, "sales/orders/order_detail.html", context, status=editor_status(request, form, formset))
 

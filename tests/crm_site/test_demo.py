@@ -10,7 +10,7 @@ from django.urls import reverse
 from crm_site.access import Role, user_roles
 from crm_site.models import Team, User
 from service.models import WorkOrder
-from tests.demo_wipe import wipe_marketing
+from tests.demo_wipe import wipe_protecting_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_one_user_per_role_who_can_log_in_with_demo():
 def test_the_same_seed_gives_the_same_data():
     seed(customers=5, seed=3)
     first = snapshot()
-    wipe_marketing()
+    wipe_protecting_rows()
     WorkOrder.objects.all().delete()  # the service part's work orders protect the contractor
     User.objects.all().delete()
     Team.objects.all().delete()

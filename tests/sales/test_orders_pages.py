@@ -1,4 +1,4 @@
-"""Order pages: list, create, detail (lines, totals, margin, invoices), the status buttons and
+"""Order pages: list, create, detail (lines, totals, margin, invoices, returns), the status buttons and
 "invoice this order"; who may see what; constant queries."""
 
 from decimal import Decimal
@@ -12,6 +12,7 @@ from django.utils import timezone
 from sales.models import Invoice, Order
 from sales.services.invoices import order_invoice, payment_record
 from sales.services.orders import order_confirm, order_create
+from sales.services.returns import order_return_create
 from tests.factories import CustomerFactory
 from tests.sales.factories import ProductFactory
 
@@ -85,11 +86,15 @@ def test_the_detail_runs_a_constant_number_of_queries(client_for, rep, django_as
         invoice = order_invoice(order=order, by=rep)
         payment_record(invoice=invoice, amount=D("1"), method="cash", paid_at=timezone.now(), by=rep)
     payment_record(invoice=invoice, amount=D("2"), method="card", paid_at=timezone.now(), by=rep)
+    for line in list(large.lines.all())[:3]:  # the large order's returns are listed too
+        order_return_create(
+            order=large, user=rep, returned_on=timezone.localdate(), reason="other", quantities={line.pk: D(1)}
+        )
     one = count_queries(client, small.get_absolute_url())
     with django_assert_max_num_queries(one):
         response = client.get(large.get_absolute_url())
     page = response.content.decode()
-    assert invoice.number in page and "Gross margin" in page
+    assert invoice.number in page and "Gross margin" in page and page.count("RET-0000") == 3
 
 
 def test_the_detail_shows_the_margin(client_for, rep):

@@ -23,7 +23,7 @@ from service.models import (
     TicketTransfer,
     WorkOrder,
 )
-from tests.demo_wipe import wipe_marketing
+from tests.demo_wipe import wipe_protecting_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def seed(customers: int = 60, seed: int = 4) -> str:
 
 
 def wipe() -> None:
-    wipe_marketing()
+    wipe_protecting_rows()
     for model in (Ticket, Payment, Invoice, Order, Opportunity, Customer, User, Team):
         model.objects.all().delete()
 
