@@ -1,7 +1,7 @@
 """Template helpers shared by every app: {% load crm %}."""
 
 import html
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import phonenumbers
 from django import template
@@ -71,4 +71,7 @@ def percent(value, places: int = 1) -> str:
     rate over nothing, e.g. the opt-out rate before any message went out)."""
     if value is None or value == "":
         return "—"
-    return f"{number_format(Decimal(value) * 100, decimal_pos=int(places), force_grouping=True)}%"
+    # From the shortest repr (0.29, not 0.28999...) and rounded half up, as the Excel exports
+    # round: number_format cuts extra places off rather than rounding them.
+    share = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    return f"{number_format(share, decimal_pos=int(places), force_grouping=True)}%"

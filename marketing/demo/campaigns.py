@@ -17,10 +17,10 @@ from django.utils import timezone
 from crm_site.bulkload import BulkTables, bulk_table, next_ids, sequences_reset
 from crm_site.demo import DemoContext
 from crm_site.models import Channel, OutboxMessage, Purpose, Suppression
-from customers.models import Customer, Interaction
+from customers.models import Customer, Interaction, first_name_of
 from marketing.models import Campaign, CampaignRecipient, CampaignRun, Segment, SegmentSnapshot
 from marketing.selectors.segments import segment_customers
-from marketing.services.campaign_sending import first_name_of, in_holdout
+from marketing.services.campaign_sending import in_holdout
 
 AUDIENCE_CAP = 3000  # customers per demo run
 FAILED_SHARE = 0.07  # messages the provider could not deliver

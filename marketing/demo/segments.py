@@ -88,7 +88,7 @@ def seed(ctx: DemoContext) -> None:
     )
     add(
         "Champions (RFM)",
-        _rule({"field": "rfm_segment", "op": "in", "value": ["Champions", "Loyal customers"]}),
+        _rule({"field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]}),
         description="Filled once the analytics jobs have computed the RFM segments.",
     )
 

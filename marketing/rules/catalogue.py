@@ -72,22 +72,6 @@ DATE_OPS = ("before", "after", "within_days", "over_days")
 BOOL_OPS = ("yes", "no")
 EMPTY_OPS = ("empty", "not_empty")
 
-# The segment names analytics writes (Putler's RFM grid); the field also takes any other name.
-RFM_SEGMENTS = (
-    "Champions",
-    "Loyal customers",
-    "Potential loyalists",
-    "Recent customers",
-    "Promising",
-    "Need attention",
-    "About to sleep",
-    "At risk",
-    "Can't lose them",
-    "Hibernating",
-    "Lost",
-)
-
-
 @dataclass(frozen=True)
 class Field:
     """One thing a condition can test.
@@ -95,8 +79,7 @@ class Field:
     ``kind`` selects the compile rule (see ``compiler.COMPILERS``); ``column`` is the database
     column (or relation) it reads where the kind needs one; ``value_type`` is the type of one
     value; ``choices`` (for CHOICE values) or ``model`` (for ID values, ``"app.Model"``) lists
-    what a value may be; ``open_choices`` accepts values outside ``choices`` (suggestions only);
-    ``window`` allows ``"days"`` on the condition; ``op_labels`` rewords operators for this field.
+    what a value may be; ``window`` allows ``"days"`` on the condition; ``op_labels`` rewords operators for this field.
     """
 
     name: str
@@ -107,7 +90,6 @@ class Field:
     value_type: str = TEXT
     column: str = ""
     choices: tuple = ()
-    open_choices: bool = False
     model: str = ""
     minimum: Decimal | None = None
     maximum: Decimal | None = None
@@ -316,8 +298,7 @@ FIELDS: tuple[Field, ...] = (
         CHOICE_OPS,
         CHOICE,
         "rfm_segment",
-        tuple((name, name) for name in RFM_SEGMENTS),
-        open_choices=True,
+        _choices(CustomerStats.RfmSegment),
     ),
     Field(
         "pareto_class",

@@ -124,7 +124,7 @@ class _Checker:
         if vtype == CHOICE:
             value = str(value).strip() if isinstance(value, (str, int)) else None
             keys = {str(key) for key, _label in field_def.choices}
-            if not value or (value not in keys and not field_def.open_choices):
+            if not value or value not in keys:
                 raise ValidationError(
                     _("%(where)s: “%(value)s” is not one of the choices.") % {"where": where, "value": value}
                 )

@@ -314,7 +314,6 @@ def builder_catalogue(*, rules: dict | None = None) -> dict:
                 ],
                 "choices": [[key, str(label)] for key, label in choices],
                 "search": field_def.model == "sales.Product",
-                "open": field_def.open_choices,
                 "window": field_def.window,
                 "min": None if field_def.minimum is None else str(field_def.minimum),
                 "max": None if field_def.maximum is None else str(field_def.maximum),

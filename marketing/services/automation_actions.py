@@ -136,11 +136,11 @@ class ActionContext:
 
 
 def render_text(template: str, customer: Customer | None) -> str:
-    """Fill {first_name}, {name} and {code} (the first name falls back to the name)."""
+    """Fill {first_name}, {name} and {code} (the first name falls back to the name's first word)."""
     if customer is None:
         values = {}
     else:
-        values = {"first_name": customer.first_name or customer.name, "name": customer.name, "code": customer.code}
+        values = {"first_name": customer.greeting_name, "name": customer.name, "code": customer.code}
     return message_render(template=template, values=values)
 
 

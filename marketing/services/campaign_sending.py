@@ -38,7 +38,7 @@ from crm_site.bulkload import bulk_table
 from crm_site.messaging.quiet import marketing_is_quiet
 from crm_site.messaging.services import OutgoingMessage, messages_enqueue_many
 from crm_site.models import Channel, OutboxMessage, Purpose
-from customers.models import Interaction
+from customers.models import Interaction, first_name_of
 from marketing.models import Campaign, CampaignRecipient, CampaignRun
 from marketing.selectors.campaigns import campaign_audience, points_for
 from marketing.services.campaigns import opt_out_token
@@ -76,10 +76,6 @@ def opt_out_link(recipient_id: int) -> str:
     """The absolute unsubscribe link of a recipient (the URL is resolved once, not per message)."""
     pattern = _opt_out_pattern(getattr(settings, "SITE_URL", "http://127.0.0.1:8000"))
     return pattern.replace(_PLACEHOLDER_TOKEN, opt_out_token(recipient_id))
-
-
-def first_name_of(*, first_name: str, name: str) -> str:
-    return first_name or (name.split()[0] if name.strip() else "")
 
 
 def render_for(*, template: str, customer: dict, recipient_id: int | None, points: int | None = None) -> str:

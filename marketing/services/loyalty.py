@@ -503,7 +503,7 @@ def _announce_changes(
 
 def _render_sms(template: str, *, customer: Customer, tier: str, points: int) -> str:
     values = {
-        "first_name": customer.first_name or customer.name,
+        "first_name": customer.greeting_name,
         "name": customer.name,
         "tier": tier,
         "points": number_format(points),
