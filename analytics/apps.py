@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        # The 360° panel registers itself.
+        from analytics import panels  # noqa: F401

@@ -1,9 +1,5 @@
-from django.urls import path
-
-from analytics import views
+from analytics.views import dashboard_urls, report_urls
 
 app_name = "analytics"
 
-urlpatterns = [
-    path("", views.index, name="index"),
-]
+urlpatterns = [*dashboard_urls.urlpatterns, *report_urls.urlpatterns]

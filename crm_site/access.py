@@ -67,7 +67,10 @@ AREA_ROLES: dict[str, frozenset[Role]] = {
     # categories and skills, contractors, the service settings.
     "service_setup": frozenset({Role.ADMIN, Role.MANAGER}),
     "marketing": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
-    "analytics": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING}),
+    # Reps see their own figures (the "analytics" record family below narrows every report).
+    "analytics": frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING, Role.SALES_REP}),
+    # Recomputing the figures and changing what they assume (costs, discount rate, horizon).
+    "analytics_setup": frozenset({Role.ADMIN, Role.MANAGER}),
     "portal": frozenset({Role.CONTRACTOR}),
 }
 
@@ -91,6 +94,12 @@ RECORD_SCOPES: dict[str, dict[Action, dict[Role, Scope]]] = {
     "marketing": {
         Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _A, Role.MARKETING: _A},
         Action.CHANGE: {Role.ADMIN: _A, Role.MANAGER: _A, Role.MARKETING: _A},
+    },
+    # Figures and reports: managers see their team's, reps their own, admins and marketing all.
+    # Rows are the figures' owner and team (of the customer, the order or the ticket counted).
+    "analytics": {
+        Action.VIEW: {Role.ADMIN: _A, Role.MANAGER: _T, Role.SALES_REP: _O, Role.MARKETING: _A},
+        Action.CHANGE: {Role.ADMIN: _A, Role.MANAGER: _T},
     },
 }
 

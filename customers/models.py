@@ -103,6 +103,12 @@ class Interest(models.Model):
         return self.name
 
 
+def first_name_of(*, first_name: str, name: str) -> str:
+    """What messages greet a customer by ({first_name}): the first name, or else the first word of
+    the name. One rule for campaigns, automation and loyalty SMS (and lists read as plain rows)."""
+    return first_name or (name.split()[0] if name.strip() else "")
+
+
 class Customer(models.Model):
     class Kind(models.TextChoices):
         PERSON = "person", _("Person")
@@ -253,6 +259,10 @@ class Customer(models.Model):
 
         return reverse("customers:detail", args=[self.pk])
 
+    @property
+    def greeting_name(self) -> str:
+        return first_name_of(first_name=self.first_name, name=self.name)
+
 
 class CustomerPhone(models.Model):
     class Label(models.TextChoices):
@@ -370,6 +380,20 @@ class Interaction(models.Model):
 class CustomerStats(models.Model):
     """Per-customer figures written by the analytics jobs and read by segments and the 360° page."""
 
+    class RfmSegment(models.TextChoices):
+        # The codes analytics.metrics.rfm assigns (a test keeps the two lists equal).
+        CHAMPIONS = "champions", _("Champions")
+        LOYAL = "loyal", _("Loyal")
+        POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalists")
+        NEW = "new", _("New customers")
+        PROMISING = "promising", _("Promising")
+        NEED_ATTENTION = "need_attention", _("Need attention")
+        ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
+        AT_RISK = "at_risk", _("At risk")
+        CANT_LOSE = "cant_lose", _("Can't lose them")
+        HIBERNATING = "hibernating", _("Hibernating")
+        LOST = "lost", _("Lost")
+
     class ParetoClass(models.TextChoices):
         A = "A", _("A — top 80% of value")
         B = "B", _("B — next 15%")
@@ -383,8 +407,15 @@ class CustomerStats(models.Model):
     clv_predicted = models.DecimalField(_("predicted lifetime value"), **MONEY, null=True, blank=True)
     p_alive = models.FloatField(_("probability still active"), null=True, blank=True)
     pareto_class = models.CharField(_("Pareto class"), max_length=1, choices=ParetoClass.choices, blank=True)
-    rfm_segment = models.CharField(_("RFM segment"), max_length=40, blank=True)
+    rfm_segment = models.CharField(_("RFM segment"), max_length=40, choices=RfmSegment.choices, blank=True)
     churn_risk = models.FloatField(_("churn risk"), null=True, blank=True)
+    # Quintile scores, 5 the best (most recent, most frequent, highest spend); rfm_segment names the cell.
+    rfm_recency = models.PositiveSmallIntegerField(_("recency score"), null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(_("frequency score"), null=True, blank=True)
+    rfm_monetary = models.PositiveSmallIntegerField(_("monetary score"), null=True, blank=True)
+    expected_purchases = models.FloatField(_("expected purchases"), null=True, blank=True)
+    # Lifetime value × churn risk: who to call first.
+    value_at_risk = models.DecimalField(_("value at risk"), **MONEY, null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
 
     class Meta:
@@ -393,6 +424,7 @@ class CustomerStats(models.Model):
         indexes = [
             models.Index(fields=["pareto_class"], name="stats_pareto_idx"),
             models.Index(fields=["rfm_segment"], name="stats_rfm_idx"),
+            models.Index(fields=["-value_at_risk"], name="stats_value_at_risk_idx"),
         ]
 
     def __str__(self) -> str:

@@ -27,6 +27,8 @@ class Panel:
     area: str = "customers"  # only users who may use this area see the panel
     order: int = 100
     column: str = "side"  # "main" (wide, beside the timeline) or "side"
+    # Hidden from users of this area (who get a fuller panel of their own there).
+    unless_area: str | None = None
 
 
 _registry: dict[str, Panel] = {}
@@ -52,4 +54,5 @@ def panels_for(request: HttpRequest, customer) -> list[RenderedPanel]:
         RenderedPanel(panel, {**panel.context(request, customer), "customer": customer, "panel": panel})
         for panel in registered_panels()
         if can_use_area(request.user, panel.area)
+        and not (panel.unless_area and can_use_area(request.user, panel.unless_area))
     ]

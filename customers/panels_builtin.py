@@ -1,4 +1,6 @@
-"""The customers app's own panel on the 360° page: the figures analytics writes to CustomerStats."""
+"""The customers app's own panel on the 360° page: the figures analytics writes to CustomerStats,
+for those who may not open the analytics area (service agents, say); analytics users get its
+fuller "Lifetime value" panel instead."""
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ register_panel(
         template="customers/panels/figures.html",
         context=figures_context,
         area="customers",
+        unless_area="analytics",
         order=90,
     )
 )

@@ -5,9 +5,8 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.forms import check_custom_period
 from sales.selectors.metrics import PERIOD_CHOICES, Period, period_resolve
-
-MAX_CUSTOM_DAYS = 5 * 366
 
 
 class PeriodForm(forms.Form):
@@ -17,16 +16,7 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("period") == "custom":
-            start, end = data.get("start"), data.get("end")
-            if not start:
-                self.add_error("start", _("Give the first day."))
-            if not end:
-                self.add_error("end", _("Give the last day."))
-            if start and end and end < start:
-                self.add_error("end", _("The last day comes before the first."))
-            elif start and end and (end - start).days > MAX_CUSTOM_DAYS:
-                self.add_error("end", _("Choose at most five years."))
+        check_custom_period(self, data)
         return data
 
     def chosen_period(self, *, today: datetime.date) -> Period:

@@ -32,14 +32,14 @@ AREA_PAGES = {
     "sales_setup": ("sales:setup", {"admin", "manager"}),
     "service": ("service:index", {"admin", "manager", "agent"}),
     "marketing": ("marketing:index", {"admin", "manager", "marketer"}),
-    "analytics": ("analytics:index", {"admin", "manager", "marketer"}),
+    "analytics": ("analytics:index", {"admin", "manager", "marketer", "rep"}),
     "portal": ("portal:index", {"contractor"}),
 }
 
 
 # Areas that gate actions inside other pages rather than pages of their own; each is tested
 # with the feature it gates (e.g. customer_setup in tests/customers).
-ACTION_AREAS = {"customer_setup", "service_setup"}
+ACTION_AREAS = {"customer_setup", "service_setup", "analytics_setup"}
 
 
 def test_every_area_has_a_page_under_test():

@@ -17,7 +17,7 @@ def nav_labels(response):
     [
         ("admin", ["home", "customers", "sales", "service", "marketing", "analytics"]),
         ("manager", ["home", "customers", "sales", "service", "marketing", "analytics"]),
-        ("rep", ["home", "customers", "sales"]),
+        ("rep", ["home", "customers", "sales", "analytics"]),
         ("marketer", ["home", "customers", "marketing", "analytics"]),
         ("agent", ["home", "customers", "service"]),
     ],

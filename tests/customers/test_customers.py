@@ -163,7 +163,11 @@ def test_the_360_page_shows_profile_contacts_timeline_and_panels(personas, clien
     assert "Pars Trading" in page and "+98 21 8888 1234" in page
     assert "Reza Amini" in page and "Buyer" in page  # contact people
     assert "Price enquiry" in page
-    assert 'id="panel-customer-figures"' in page
+    # Reps open analytics, whose fuller panel replaces the customers app's figures; an agent,
+    # who may not, gets the short one.
+    assert 'id="panel-customer-figures"' not in page and 'id="panel-lifetime-value"' in page
+    agent_page = client_for(personas["agent"]).get(reverse("customers:detail", args=[org.pk])).content.decode()
+    assert 'id="panel-customer-figures"' in agent_page and 'id="panel-lifetime-value"' not in agent_page
     assert person.organisation == org
 
 

@@ -1,0 +1,1 @@
+"""The analytics app's writes: the nightly computation (``compute``) and its runs (``runs``)."""
