@@ -72,6 +72,7 @@ DATE_OPS = ("before", "after", "within_days", "over_days")
 BOOL_OPS = ("yes", "no")
 EMPTY_OPS = ("empty", "not_empty")
 
+
 @dataclass(frozen=True)
 class Field:
     """One thing a condition can test.
