@@ -224,6 +224,13 @@ def test_value_page_explains_the_computation_with_the_settings_and_the_model(boo
     assert "over the next 6 months" in content
     assert "0.2426" in content and "4.4136" in content and "15.4472" in content
     assert "on 1,200 customers with a purchase, 480 of whom" in content
+    assert 'data-testid="model-warning"' not in content
+
+
+def test_value_page_warns_when_the_model_did_not_settle(book, admin, client_for):
+    snapshot("model", **{**MODEL, "bgnbd": {**MODEL["bgnbd"], "converged": False}})
+    content = client_for(admin).get(reverse("analytics:value")).content.decode()
+    assert 'data-testid="model-warning"' in content and "did not settle on a best fit" in content
 
 
 def _query_count_is_constant(client, url, add_rows, params=None) -> None:
