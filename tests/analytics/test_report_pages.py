@@ -185,6 +185,15 @@ def test_value_list_shows_the_components_and_totals(book, rep, client_for):
     assert "90%" in content and "10%" in content  # still active and churn risk of Arman
 
 
+def test_value_list_without_predictions_shows_no_predicted_total(book, rep, client_for):
+    CustomerValue.objects.update(clv_predicted=None)
+    response = client_for(rep).get(reverse("analytics:value"))
+    totals = response.context["totals"]
+    assert totals.clv_predicted is None and totals.average_predicted is None
+    kpi = response.content.decode().split('data-testid="kpi-predicted"')[1][:400]
+    assert "—" in kpi and ">0<" not in kpi
+
+
 def test_value_filters_by_group_with_sub_groups_class_segment_and_owner(book, rep, rep2, manager, client_for):
     wholesale = CustomerGroup.objects.create(name="Wholesale", path="pending/")
     wholesale.path = f"{wholesale.pk}/"

@@ -51,7 +51,7 @@ def value_rank(rows: QuerySet[CustomerValue], rank: str) -> QuerySet[CustomerVal
 class ValueTotals:
     customers: int
     clv_historic: Decimal
-    clv_predicted: Decimal
+    clv_predicted: Decimal | None  # None when no customer has a prediction
     average_historic: Decimal | None
     average_predicted: Decimal | None
 
@@ -68,7 +68,7 @@ def value_totals(rows: QuerySet[CustomerValue]) -> ValueTotals:
     return ValueTotals(
         customers=figures["customers"],
         clv_historic=historic,
-        clv_predicted=predicted,
+        clv_predicted=predicted if figures["predicted_customers"] else None,  # none predicted: no sum
         average_historic=as_money(historic / figures["customers"]) if figures["customers"] else None,
         average_predicted=(
             as_money(predicted / figures["predicted_customers"]) if figures["predicted_customers"] else None
