@@ -7,10 +7,10 @@ computed when asked."""
 
 import datetime
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from crm_site.dates import local_midnight
 
 PERIOD_CHOICES = [
     ("this_month", _("This month")),
@@ -59,10 +59,6 @@ class Period:
 class Comparison:
     current: Period
     previous: Period
-
-
-def local_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def _month_start(year: int, month_index: int) -> datetime.date:

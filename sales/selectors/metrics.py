@@ -17,9 +17,7 @@ Definitions:
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats
@@ -27,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm_site.access import Scope, record_scope, scope_queryset
+from crm_site.dates import local_midnight
 from crm_site.models import User
 from customers.models import Source
 from sales.models import Lead, Opportunity, Payment
@@ -56,20 +55,16 @@ class Period:
     @property
     def start(self) -> datetime.datetime:
         """Local midnight at the start of the first day, as an aware datetime."""
-        return _local_midnight(self.first_day)
+        return local_midnight(self.first_day)
 
     @property
     def end(self) -> datetime.datetime:
         """Local midnight after the last day (excluded)."""
-        return _local_midnight(self.last_day + datetime.timedelta(days=1))
+        return local_midnight(self.last_day + datetime.timedelta(days=1))
 
     @property
     def label(self) -> str:
         return dict(PERIOD_CHOICES).get(self.key, "")
-
-
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def _months_before(day: datetime.date, months: int) -> datetime.date:

@@ -21,15 +21,14 @@ Definitions (also written on the page):
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from crm_site.access import Scope, record_scope, scope_queryset
+from crm_site.dates import local_midnight
 from crm_site.models import User
 from service.models import SatisfactionSurvey, ServiceSettings, Ticket, TicketCategory
 
@@ -67,17 +66,13 @@ class Period:
     end: datetime.datetime  # now: figures never look into the future
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
 def dashboard_periods(*, now: datetime.datetime) -> list[Period]:
     """This week (from Saturday) and this month, each up to ``now``."""
     today = timezone.localtime(now).date()
     week_start = today - datetime.timedelta(days=(today.weekday() - WEEK_STARTS_ON) % 7)
     return [
-        Period("week", _("This week"), _local_midnight(week_start), now),
-        Period("month", _("This month"), _local_midnight(today.replace(day=1)), now),
+        Period("week", _("This week"), local_midnight(week_start), now),
+        Period("month", _("This month"), local_midnight(today.replace(day=1)), now),
     ]
 
 
@@ -246,7 +241,7 @@ def service_dashboard(*, user: User, now: datetime.datetime | None = None) -> Se
     # 4. Complaints by month and category over the last twelve months.
     first_month = _months_back(timezone.localtime(now).date(), COMPLAINT_MONTHS - 1)
     complaint_groups = list(
-        tickets.filter(kind=Ticket.Kind.COMPLAINT, created_at__gte=_local_midnight(first_month), created_at__lte=now)
+        tickets.filter(kind=Ticket.Kind.COMPLAINT, created_at__gte=local_midnight(first_month), created_at__lte=now)
         .annotate(month=TruncMonth("created_at"))
         .values("month", "category_id")
         .annotate(count=Count("id"))
